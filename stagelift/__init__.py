@@ -1,0 +1,3 @@
+"""stagelift: golden paths for Backstage on AWS."""
+
+__version__ = "0.1.0"

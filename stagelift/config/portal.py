@@ -1,0 +1,260 @@
+"""Backstage portal configuration: one profile per environment, overridable key by key.
+
+Values come from CDK context (``cdk.json`` or ``-c key=value``) and are validated here,
+before any construct exists. Sizing follows the reference tables for a Backstage portal
+on ECS Fargate with RDS PostgreSQL (development / staging / production).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from .base import (
+    ACM_CERTIFICATE_ARN_PATTERN,
+    AWS_ACCOUNT_PATTERN,
+    AWS_REGION_PATTERN,
+    DOMAIN_NAME_PATTERN,
+    EMAIL_PATTERN,
+    HOSTED_ZONE_ID_PATTERN,
+    LogRetentionDays,
+    StageliftModel,
+    check_fargate_size,
+    is_subdomain_of,
+)
+from .errors import validate
+
+Environment = Literal["development", "staging", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = ("development", "staging", "production")
+MfaMode = Literal["OFF", "OPTIONAL", "ON"]
+
+
+class PortalConfig(StageliftModel):
+    """Everything the portal stack needs. Every field is a CDK context key (camelCase)."""
+
+    # --- identity and placement -------------------------------------------------------------
+    environment: Environment = Field(description="Profile that sets every default below")
+    portal_name: str = Field(
+        default="backstage",
+        pattern=r"^[a-z][a-z0-9-]{1,20}[a-z0-9]$",
+        description="Short name used in resource names and tags",
+    )
+    account: str | None = Field(default=None, pattern=AWS_ACCOUNT_PATTERN, description="Target AWS account id; unset = environment-agnostic stack")
+    region: str | None = Field(default=None, pattern=AWS_REGION_PATTERN, description="Target AWS region; unset = environment-agnostic stack")
+    availability_zones: tuple[str, ...] | None = Field(
+        default=None,
+        description="AZ names to use; defaults to <region>a, <region>b, ... when region is set (no lookup)",
+    )
+
+    # --- DNS and TLS ---------------------------------------------------------------------------
+    domain_name: str | None = Field(default=None, pattern=DOMAIN_NAME_PATTERN, description="Portal host name, e.g. backstage.example.com")
+    hosted_zone_id: str | None = Field(default=None, pattern=HOSTED_ZONE_ID_PATTERN, description="Route 53 hosted zone id holding domainName")
+    hosted_zone_name: str | None = Field(default=None, pattern=DOMAIN_NAME_PATTERN, description="Route 53 hosted zone name, e.g. example.com")
+    certificate_arn: str | None = Field(
+        default=None,
+        pattern=ACM_CERTIFICATE_ARN_PATTERN,
+        description="Existing ACM certificate for domainName instead of a DNS-validated one",
+    )
+
+    # --- image -------------------------------------------------------------------------------------
+    image_tag: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+        description="Tag in the portal's ECR repository; unset (with no imageUri) = no image yet, service runs 0 tasks",
+    )
+    image_uri: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$",
+        description="Full image reference from another registry instead of the portal's ECR repository",
+    )
+
+    # --- network -------------------------------------------------------------------------------
+    max_azs: int = Field(ge=2, le=6, description="Availability zones the VPC spans")
+    nat_gateways: int = Field(ge=1, le=6, description="NAT gateways (1 = shared, cheaper; one per AZ = zonal resilience)")
+    vpc_cidr: str = Field(default="10.0.0.0/16", pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-4])$", description="VPC CIDR block (/16 to /24)")
+
+    # --- database ------------------------------------------------------------------------------
+    database_instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="RDS instance class, e.g. db.t3.micro")
+    database_allocated_storage_gib: int = Field(ge=20, le=65536, description="Initial gp3 storage (GiB)")
+    database_max_allocated_storage_gib: int = Field(ge=20, le=65536, description="Storage autoscaling ceiling (GiB)")
+    database_multi_az: bool = Field(description="Standby in a second AZ")
+    database_backup_retention_days: int = Field(ge=1, le=35, description="Automated backup retention (days)")
+    database_deletion_protection: bool = Field(description="Refuse to delete the database instance")
+    performance_insights_retention_days: int = Field(default=7, description="Performance Insights retention: 7 (free tier) or a multiple of 31 up to 731")
+
+    # --- service ---------------------------------------------------------------------------------
+    task_cpu: int = Field(description="Fargate task CPU units")
+    task_memory_mib: int = Field(description="Fargate task memory (MiB), a size Fargate accepts for taskCpu")
+    desired_count: int = Field(ge=0, le=100, description="Tasks to run once an image exists")
+    min_capacity: int = Field(ge=1, le=100, description="Autoscaling floor")
+    max_capacity: int = Field(ge=1, le=100, description="Autoscaling ceiling")
+    fargate_spot: bool = Field(description="Run tasks on Fargate Spot (cheaper, can be interrupted)")
+    cpu_target_percent: int = Field(default=70, ge=10, le=95, description="Target average CPU for scaling")
+    memory_target_percent: int = Field(default=80, ge=10, le=95, description="Target average memory for scaling")
+    log_retention_days: LogRetentionDays = Field(description="Container and database log retention (days)")
+
+    # --- auth ----------------------------------------------------------------------------------------
+    mfa: MfaMode = Field(description="Cognito MFA: OFF, OPTIONAL or ON")
+
+    # --- edge and data retention ---------------------------------------------------------------
+    load_balancer_deletion_protection: bool = Field(description="Refuse to delete the load balancer")
+    retain_data: bool = Field(description="Keep database snapshot, buckets, repository and user pool when the stack is deleted")
+    alarm_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, description="Subscribe this address to the alarm topic")
+
+    @property
+    def has_domain(self) -> bool:
+        return self.domain_name is not None
+
+    @property
+    def has_image(self) -> bool:
+        return self.image_tag is not None or self.image_uri is not None
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Self:
+        check_fargate_size(self.task_cpu, self.task_memory_mib, "taskCpu", "taskMemoryMib")
+        dns = {"domainName": self.domain_name, "hostedZoneId": self.hosted_zone_id, "hostedZoneName": self.hosted_zone_name}
+        given = [k for k, v in dns.items() if v is not None]
+        if self.certificate_arn is not None:
+            if self.domain_name is None:
+                raise ValueError("certificateArn is set but domainName is not: the certificate must name the portal's host")
+            if self.hosted_zone_id is not None or self.hosted_zone_name is not None:
+                raise ValueError(
+                    "certificateArn and hostedZoneId/hostedZoneName are both set: give an existing certificate "
+                    "(you manage DNS) or a hosted zone (the stack creates certificate and record), not both"
+                )
+        elif given and len(given) != 3:
+            missing = ", ".join(k for k in dns if dns[k] is None)
+            raise ValueError(f"domainName, hostedZoneId and hostedZoneName go together; missing: {missing}")
+        if self.domain_name is None and self.environment != "development":
+            raise ValueError(
+                f"environment = {self.environment!r} needs domainName with hostedZoneId and hostedZoneName "
+                "(or certificateArn): only development may serve the portal on the load balancer's own "
+                "name, because Cognito requires HTTPS callback URLs outside development"
+            )
+        if self.domain_name and self.hosted_zone_name and not is_subdomain_of(self.domain_name, self.hosted_zone_name):
+            raise ValueError(f"domainName = {self.domain_name!r} is not inside hostedZoneName = {self.hosted_zone_name!r}")
+        if self.image_tag is not None and self.image_uri is not None:
+            raise ValueError("imageTag and imageUri are both set: imageTag picks a tag in the portal's ECR repository, imageUri replaces that repository; give one")
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(f"minCapacity = {self.min_capacity} is above maxCapacity = {self.max_capacity}")
+        if self.has_image and not self.min_capacity <= self.desired_count <= self.max_capacity:
+            raise ValueError(
+                f"desiredCount = {self.desired_count} is outside minCapacity..maxCapacity = {self.min_capacity}..{self.max_capacity}"
+            )
+        if self.nat_gateways > self.max_azs:
+            raise ValueError(f"natGateways = {self.nat_gateways} is above maxAzs = {self.max_azs}: at most one NAT gateway per AZ")
+        if self.database_max_allocated_storage_gib < self.database_allocated_storage_gib:
+            raise ValueError(
+                f"databaseMaxAllocatedStorageGib = {self.database_max_allocated_storage_gib} is below "
+                f"databaseAllocatedStorageGib = {self.database_allocated_storage_gib}"
+            )
+        pi = self.performance_insights_retention_days
+        if pi != 7 and not (pi % 31 == 0 and 31 <= pi <= 731):
+            raise ValueError(f"performanceInsightsRetentionDays = {pi}: Performance Insights keeps 7 days or a multiple of 31 days up to 731")
+        if self.database_multi_az and self.max_azs < 2:
+            raise ValueError("databaseMultiAz needs maxAzs >= 2")
+        if self.availability_zones is not None and len(self.availability_zones) < self.max_azs:
+            raise ValueError(f"availabilityZones lists {len(self.availability_zones)} zones but maxAzs = {self.max_azs}")
+        if (self.account is None) != (self.region is None):
+            raise ValueError("account and region go together: give both for an environment-specific stack, or neither")
+        return self
+
+    @property
+    def zones(self) -> tuple[str, ...] | None:
+        """AZ names without a lookup: given ones, or <region>a.. when the region is known."""
+        if self.availability_zones is not None:
+            return self.availability_zones[: self.max_azs]
+        if self.region is not None:
+            return tuple(f"{self.region}{letter}" for letter in "abcdef"[: self.max_azs])
+        return None
+
+
+# Per-environment defaults (reference sizing tables). Every key can be overridden from context.
+PROFILES: dict[Environment, dict[str, object]] = {
+    "development": {
+        "maxAzs": 2,
+        "natGateways": 1,
+        "databaseInstanceClass": "db.t3.micro",
+        "databaseAllocatedStorageGib": 20,
+        "databaseMaxAllocatedStorageGib": 50,
+        "databaseMultiAz": False,
+        "databaseBackupRetentionDays": 7,
+        "databaseDeletionProtection": False,
+        "taskCpu": 512,
+        "taskMemoryMib": 1024,
+        "desiredCount": 1,
+        "minCapacity": 1,
+        "maxCapacity": 2,
+        "fargateSpot": True,
+        "logRetentionDays": 30,
+        "mfa": "OPTIONAL",
+        "loadBalancerDeletionProtection": False,
+        "retainData": False,
+    },
+    "staging": {
+        "maxAzs": 2,
+        "natGateways": 1,
+        "databaseInstanceClass": "db.t3.small",
+        "databaseAllocatedStorageGib": 50,
+        "databaseMaxAllocatedStorageGib": 100,
+        "databaseMultiAz": False,
+        "databaseBackupRetentionDays": 7,
+        "databaseDeletionProtection": False,
+        "taskCpu": 1024,
+        "taskMemoryMib": 2048,
+        "desiredCount": 2,
+        "minCapacity": 1,
+        "maxCapacity": 4,
+        "fargateSpot": True,
+        "logRetentionDays": 30,
+        "mfa": "OPTIONAL",
+        "loadBalancerDeletionProtection": False,
+        "retainData": False,
+    },
+    "production": {
+        "maxAzs": 3,
+        "natGateways": 3,
+        "databaseInstanceClass": "db.r6g.large",
+        "databaseAllocatedStorageGib": 100,
+        "databaseMaxAllocatedStorageGib": 500,
+        "databaseMultiAz": True,
+        "databaseBackupRetentionDays": 30,
+        "databaseDeletionProtection": True,
+        "taskCpu": 2048,
+        "taskMemoryMib": 4096,
+        "desiredCount": 3,
+        "minCapacity": 2,
+        "maxCapacity": 10,
+        "fargateSpot": False,
+        "logRetentionDays": 90,
+        "mfa": "ON",
+        "loadBalancerDeletionProtection": True,
+        "retainData": True,
+    },
+}
+
+CONTEXT_KEYS: tuple[str, ...] = tuple(f.alias or n for n, f in PortalConfig.model_fields.items())
+
+
+def load_portal_config(context: Mapping[str, object]) -> PortalConfig:
+    """Build the portal configuration from CDK context: profile defaults, then overrides.
+
+    ``context`` may hold unrelated keys (feature flags, ``aws:cdk:*``); only the portal's own
+    keys (``CONTEXT_KEYS``) are read.
+    """
+    environment = context.get("environment", "development")
+    if environment not in ENVIRONMENTS:
+        from .errors import ConfigError
+
+        allowed = ", ".join(ENVIRONMENTS)
+        raise ConfigError("portal configuration", [f"environment = {environment!r}: allowed values are {allowed}"])
+    values: dict[str, object] = dict(PROFILES[environment])  # type: ignore[index]
+    values.update({k: v for k, v in context.items() if k in CONTEXT_KEYS and v is not None})
+    values["environment"] = environment
+    return validate(PortalConfig, values, "portal configuration")

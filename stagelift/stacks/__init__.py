@@ -1,0 +1,1 @@
+"""Thin stacks that compose stagelift constructs and carry the CloudFormation outputs."""

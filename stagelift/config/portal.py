@@ -8,6 +8,7 @@ on ECS Fargate with RDS PostgreSQL (development / staging / production).
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
@@ -75,6 +76,14 @@ class PortalConfig(StageliftModel):
     nat_gateways: int = Field(ge=1, le=6, description="NAT gateways (1 = shared, cheaper; one per AZ = zonal resilience)")
     vpc_cidr: str = Field(default="10.0.0.0/16", pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-4])$", description="VPC CIDR block (/16 to /24)")
 
+    vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="Existing VPC to use instead of creating one (needs availabilityZones and the three subnet id lists)")
+    public_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: public subnets for the load balancer, one per AZ")
+    private_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: private subnets with egress for the tasks, one per AZ")
+    isolated_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: isolated subnets for the database, one per AZ")
+    nat_instance: bool = Field(description="Use one NAT instance (t4g.nano) instead of NAT gateways: about $30/month cheaper, not highly available")
+    vpc_endpoints: bool = Field(description="Interface endpoints for ECR, Secrets Manager, CloudWatch Logs and an S3 gateway endpoint, so task traffic stays off the NAT")
+    flow_logs: bool = Field(description="VPC flow logs to a KMS-encrypted log group (retention logRetentionDays)")
+
     # --- database ------------------------------------------------------------------------------
     database_instance_class: str = Field(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="RDS instance class, e.g. db.t3.micro")
     database_allocated_storage_gib: int = Field(ge=20, le=65536, description="Initial gp3 storage (GiB)")
@@ -83,6 +92,9 @@ class PortalConfig(StageliftModel):
     database_backup_retention_days: int = Field(ge=1, le=35, description="Automated backup retention (days)")
     database_deletion_protection: bool = Field(description="Refuse to delete the database instance")
     performance_insights_retention_days: int = Field(default=7, description="Performance Insights retention: 7 (free tier) or a multiple of 31 up to 731")
+
+    rotate_database_credentials: bool = Field(description="Rotate the database password on a schedule with the alternating-users strategy (running tasks keep working)")
+    rotation_days: int = Field(default=30, ge=1, le=365, description="Days between database credential rotations")
 
     # --- service ---------------------------------------------------------------------------------
     task_cpu: int = Field(description="Fargate task CPU units")
@@ -95,10 +107,16 @@ class PortalConfig(StageliftModel):
     memory_target_percent: int = Field(default=80, ge=10, le=95, description="Target average memory for scaling")
     log_retention_days: LogRetentionDays = Field(description="Container and database log retention (days)")
 
+    portal_app_path: str | None = Field(
+        default=None,
+        description="Folder of a Backstage app (from @backstage/create-app); cdk deploy builds portal/Dockerfile on it and pushes it as an image asset",
+    )
+
     # --- auth ----------------------------------------------------------------------------------------
     mfa: MfaMode = Field(description="Cognito MFA: OFF, OPTIONAL or ON")
 
     # --- edge and data retention ---------------------------------------------------------------
+    waf: bool = Field(description="AWS WAF web ACL on the load balancer (AWS managed rule groups), with logs kept")
     load_balancer_deletion_protection: bool = Field(description="Refuse to delete the load balancer")
     retain_data: bool = Field(description="Keep database snapshot, buckets, repository and user pool when the stack is deleted")
     alarm_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, description="Subscribe this address to the alarm topic")
@@ -139,6 +157,25 @@ class PortalConfig(StageliftModel):
             )
         if self.domain_name and self.hosted_zone_name and not is_subdomain_of(self.domain_name, self.hosted_zone_name):
             raise ValueError(f"domainName = {self.domain_name!r} is not inside hostedZoneName = {self.hosted_zone_name!r}")
+        image_sources = [k for k, v in {"imageTag": self.image_tag, "imageUri": self.image_uri, "portalAppPath": self.portal_app_path}.items() if v is not None]
+        if len(image_sources) > 1:
+            raise ValueError(
+                f"{' and '.join(image_sources)} are {'both' if len(image_sources) == 2 else 'all'} set: imageTag picks a tag in the portal's ECR repository, "
+                "imageUri names an image elsewhere, portalAppPath builds one from a Backstage app; give one"
+            )
+        subnet_lists = {"publicSubnetIds": self.public_subnet_ids, "privateSubnetIds": self.private_subnet_ids, "isolatedSubnetIds": self.isolated_subnet_ids}
+        if self.vpc_id is not None:
+            missing = [k for k, v in subnet_lists.items() if not v]
+            if missing or self.availability_zones is None:
+                raise ValueError(f"vpcId = {self.vpc_id!r} needs availabilityZones and {', '.join(subnet_lists)}; missing: {', '.join(missing + ([] if self.availability_zones else ['availabilityZones']))}")
+            for key, ids in subnet_lists.items():
+                if len(ids) != len(self.availability_zones):  # type: ignore[arg-type]
+                    raise ValueError(f"{key} lists {len(ids)} subnets for {len(self.availability_zones)} availabilityZones: give one subnet per zone")  # type: ignore[arg-type]
+                bad = [i for i in ids if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", i)]  # type: ignore[union-attr]
+                if bad:
+                    raise ValueError(f"{key} = {bad!r}: subnet ids look like subnet-0123456789abcdef0")
+        elif any(subnet_lists.values()):
+            raise ValueError(f"{', '.join(k for k, v in subnet_lists.items() if v)} given without vpcId")
         if self.image_tag is not None and self.image_uri is not None:
             raise ValueError("imageTag and imageUri are both set: imageTag picks a tag in the portal's ECR repository, imageUri replaces that repository; give one")
         if self.min_capacity > self.max_capacity:
@@ -159,7 +196,7 @@ class PortalConfig(StageliftModel):
             raise ValueError(f"performanceInsightsRetentionDays = {pi}: Performance Insights keeps 7 days or a multiple of 31 days up to 731")
         if self.database_multi_az and self.max_azs < 2:
             raise ValueError("databaseMultiAz needs maxAzs >= 2")
-        if self.availability_zones is not None and len(self.availability_zones) < self.max_azs:
+        if self.availability_zones is not None and self.vpc_id is None and len(self.availability_zones) < self.max_azs:
             raise ValueError(f"availabilityZones lists {len(self.availability_zones)} zones but maxAzs = {self.max_azs}")
         if (self.account is None) != (self.region is None):
             raise ValueError("account and region go together: give both for an environment-specific stack, or neither")
@@ -196,6 +233,11 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "mfa": "OPTIONAL",
         "loadBalancerDeletionProtection": False,
         "retainData": False,
+        "natInstance": True,
+        "vpcEndpoints": False,
+        "flowLogs": True,
+        "rotateDatabaseCredentials": False,
+        "waf": False,
     },
     "staging": {
         "maxAzs": 2,
@@ -216,6 +258,11 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "mfa": "OPTIONAL",
         "loadBalancerDeletionProtection": False,
         "retainData": False,
+        "natInstance": False,
+        "vpcEndpoints": False,
+        "flowLogs": True,
+        "rotateDatabaseCredentials": False,
+        "waf": True,
     },
     "production": {
         "maxAzs": 3,
@@ -236,6 +283,11 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "mfa": "ON",
         "loadBalancerDeletionProtection": True,
         "retainData": True,
+        "natInstance": False,
+        "vpcEndpoints": True,
+        "flowLogs": True,
+        "rotateDatabaseCredentials": True,
+        "waf": True,
     },
 }
 

@@ -1,0 +1,470 @@
+"""Data stores every tier reuses: a queue with its dead-letter queue, PostgreSQL, Redis, DynamoDB.
+
+One concept per class, secure defaults, no lookups. ``production`` switches on what costs money
+and protects data (deletion protection, snapshots or retention, Multi-AZ); everything else
+(encryption, TLS, private subnets, generated credentials, backups) is always on.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aws_cdk import Duration, Names, RemovalPolicy, Token
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from .nag import acknowledge
+
+DatabaseEngine = Literal["postgres", "aurora-serverless"]
+CacheEngine = Literal["valkey", "redis"]
+
+POSTGRES_VERSION = rds.PostgresEngineVersion.VER_18_3
+# 18.6 exists in aws-cdk-lib 2.275 but its bundled CloudFormation validation (E9006) only knows
+# Aurora PostgreSQL up to 18.4, and an unknown version fails synthesis: newest accepted one.
+AURORA_POSTGRES_VERSION = rds.AuroraPostgresEngineVersion.VER_18_4
+POSTGRES_PORT = 5432
+CACHE_ENGINE_VERSION: dict[str, str] = {"valkey": "8.0", "redis": "7.1"}
+CACHE_PORT = 6379
+
+
+def _isolated_or(vpc: ec2.IVpc, subnets: ec2.SubnetSelection | None) -> ec2.SubnetSelection:
+    """``subnets`` when given, else the VPC's isolated subnets (private-with-egress if it has none)."""
+    if subnets is not None:
+        return subnets
+    if vpc.isolated_subnets:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    if vpc.private_subnets:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+    raise ValueError("vpc has neither isolated nor private subnets: a data store is never placed in public subnets")
+
+
+def _select(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> ec2.SelectedSubnets:
+    """``vpc.select_subnets`` for a ``SubnetSelection`` value (the Python binding takes keywords)."""
+    return vpc.select_subnets(
+        availability_zones=selection.availability_zones,
+        one_per_az=selection.one_per_az,
+        subnet_filters=selection.subnet_filters,
+        subnet_group_name=selection.subnet_group_name,
+        subnets=selection.subnets,
+        subnet_type=selection.subnet_type,
+    )
+
+
+def _physical_id(scope: Construct, prefix: str, max_length: int) -> str:
+    """A stable lowercase identifier derived from the construct path (letters, digits, single hyphens)."""
+    unique = Names.unique_id(scope).lower()
+    return f"{prefix}-{unique[-(max_length - len(prefix) - 1):]}"
+
+
+class QueueWithDeadLetter(Construct):
+    """SQS queue whose failed messages move to a dead-letter queue after ``max_receive_count`` tries.
+
+    Both queues are encrypted (SQS-managed SSE, or ``encryption_key``) and refuse non-TLS
+    requests. The dead-letter queue keeps messages 14 days, the SQS maximum, so there is time
+    to inspect and redrive them.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        fifo: bool = False,
+        max_receive_count: int = 5,
+        visibility_timeout: Duration | None = None,
+        retention: Duration | None = None,
+        encryption_key: kms.IKey | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        """
+        :param fifo: FIFO queue (and FIFO dead-letter queue), content-based deduplication; default False.
+        :param max_receive_count: deliveries before a message moves to the dead-letter queue (1-1000); default 5.
+        :param visibility_timeout: default 30 seconds (set it to at least 6x a consuming Lambda's timeout).
+        :param retention: how long the main queue keeps messages; default 4 days.
+        :param encryption_key: customer managed KMS key; default none (SQS-managed SSE).
+        :param removal_policy: for both queues; default DESTROY (queues hold transient messages).
+        """
+        super().__init__(scope, id)
+        if not 1 <= max_receive_count <= 1000:
+            raise ValueError(f"max_receive_count = {max_receive_count}: SQS accepts 1-1000")
+        if encryption_key is None:
+            encryption: dict[str, object] = {"encryption": sqs.QueueEncryption.SQS_MANAGED}
+        else:
+            encryption = {"encryption": sqs.QueueEncryption.KMS, "encryption_master_key": encryption_key}
+        fifo_props: dict[str, object] = {"fifo": True, "content_based_deduplication": True} if fifo else {}
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            retention_period=Duration.days(14),
+            enforce_ssl=True,
+            removal_policy=removal_policy,
+            **encryption,  # type: ignore[arg-type]
+            **fifo_props,  # type: ignore[arg-type]
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            visibility_timeout=visibility_timeout,
+            retention_period=retention,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=max_receive_count),
+            removal_policy=removal_policy,
+            **encryption,  # type: ignore[arg-type]
+            **fifo_props,  # type: ignore[arg-type]
+        )
+
+
+class DynamoTable(Construct):
+    """On-demand DynamoDB table with point-in-time recovery and encryption at rest.
+
+    Keys are generic (``pk`` and ``sk`` strings) so a single-table design fits without a
+    replacement later. Production tables are retained and deletion-protected.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        production: bool,
+        sort_key: bool = True,
+        encryption_key: kms.IKey | None = None,
+        time_to_live_attribute: str | None = None,
+    ) -> None:
+        """
+        :param production: retain the table and turn on deletion protection.
+        :param sort_key: add the ``sk`` sort key; default True.
+        :param encryption_key: customer managed KMS key; default the AWS managed key.
+        :param time_to_live_attribute: attribute holding an expiry epoch; default none.
+        """
+        super().__init__(scope, id)
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING) if sort_key else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED if encryption_key else dynamodb.TableEncryption.AWS_MANAGED,
+            encryption_key=encryption_key,
+            deletion_protection=production,
+            time_to_live_attribute=time_to_live_attribute,
+            removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+        )
+
+
+class PostgresDatabase(Construct):
+    """PostgreSQL on RDS (``engine="postgres"``) or Aurora PostgreSQL Serverless v2.
+
+    Always: isolated subnets (unless ``subnets``), encrypted storage, master credentials
+    generated into Secrets Manager, IAM database authentication, 7 days of automated backups
+    (30 in production), the ``postgresql`` log exported to CloudWatch Logs into a log group this
+    construct owns (retention set natively, no log-retention Lambda), Performance Insights on
+    instance classes that support it, a dedicated security group with no outbound rules.
+
+    Production: deletion protection, RemovalPolicy.SNAPSHOT, Multi-AZ (a standby instance for
+    RDS, a reader scaling with the writer in a second AZ for Aurora). Non-production: DESTROY.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpc: ec2.IVpc,
+        production: bool,
+        engine: DatabaseEngine = "postgres",
+        allowed_from: ec2.ISecurityGroup | None = None,
+        database_name: str = "app",
+        subnets: ec2.SubnetSelection | None = None,
+        instance_type: ec2.InstanceType | None = None,
+        allocated_storage_gib: int = 20,
+        min_capacity: float = 0.5,
+        max_capacity: float = 4,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        rotation_days: int | None = None,
+        rotation_subnets: ec2.SubnetSelection | None = None,
+    ) -> None:
+        """
+        :param vpc: VPC the database lives in.
+        :param production: deletion protection, snapshot on delete, Multi-AZ, 30-day backups.
+        :param engine: ``postgres`` (RDS instance) or ``aurora-serverless`` (Aurora Serverless v2); default postgres.
+        :param allowed_from: security group allowed to connect on the PostgreSQL port; default none (call ``allow_from`` later).
+        :param database_name: database created at launch; default ``app``.
+        :param subnets: default the VPC's isolated subnets (private ones if it has none; never public).
+        :param instance_type: RDS instance class; default t4g.micro (m7g.large in production). Ignored for Aurora.
+        :param allocated_storage_gib: RDS storage, autoscaling up to 5x; default 20. Ignored for Aurora.
+        :param min_capacity: Aurora Serverless v2 minimum ACUs; default 0.5.
+        :param max_capacity: Aurora Serverless v2 maximum ACUs; default 4.
+        :param log_retention: retention of the exported PostgreSQL log; default one month.
+        :param rotation_days: rotate the master password every N days with the AWS-published
+            single-user rotation application (a Lambda in the VPC, which must reach the Secrets
+            Manager API: needs ``rotation_subnets`` with egress or an interface endpoint); default
+            none, and the unrotated secret is acknowledged to cdk-nag with that reason.
+        :param rotation_subnets: subnets of the rotation Lambda; default the private-with-egress subnets.
+        """
+        super().__init__(scope, id)
+        if engine not in ("postgres", "aurora-serverless"):
+            raise ValueError(f"engine = {engine!r}: expected 'postgres' or 'aurora-serverless'")
+        if engine == "aurora-serverless" and instance_type is not None:
+            raise ValueError("instance_type sizes an RDS instance: with engine = 'aurora-serverless' use min_capacity/max_capacity")
+        if not 0 <= min_capacity <= max_capacity <= 256:
+            raise ValueError(f"min_capacity = {min_capacity} and max_capacity = {max_capacity}: need 0 <= min <= max <= 256 ACUs")
+        if rotation_days is None and rotation_subnets is not None:
+            raise ValueError("rotation_subnets places the rotation Lambda: it needs rotation_days")
+        self.engine = engine
+        self.production = production
+        placement = _isolated_or(vpc, subnets)
+        removal = RemovalPolicy.SNAPSHOT if production else RemovalPolicy.DESTROY
+        backups = Duration.days(30 if production else 7)
+
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, description=f"PostgreSQL {self.node.path}", allow_all_outbound=False
+        )
+        credentials = rds.Credentials.from_generated_secret("postgres")
+        self.instance: rds.DatabaseInstance | None = None
+        self.cluster: rds.DatabaseCluster | None = None
+
+        if engine == "postgres":
+            identifier = _physical_id(self, "db", 60)
+            log_group = logs.LogGroup(
+                self,
+                "PostgresqlLog",
+                log_group_name=f"/aws/rds/instance/{identifier}/postgresql",
+                retention=log_retention,
+                removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+            )
+            instance_type = instance_type or (
+                ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE)
+                if production
+                else ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO)
+            )
+            self.instance = rds.DatabaseInstance(
+                self,
+                "Instance",
+                engine=rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSION),
+                instance_identifier=identifier,
+                instance_type=instance_type,
+                vpc=vpc,
+                vpc_subnets=placement,
+                security_groups=[self.security_group],
+                credentials=credentials,
+                database_name=database_name,
+                allocated_storage=allocated_storage_gib,
+                max_allocated_storage=allocated_storage_gib * 5,
+                storage_type=rds.StorageType.GP3,
+                storage_encrypted=True,
+                iam_authentication=True,
+                multi_az=production,
+                deletion_protection=production,
+                backup_retention=backups,
+                delete_automated_backups=not production,
+                copy_tags_to_snapshot=True,
+                cloudwatch_logs_exports=["postgresql"],
+                enable_performance_insights=_performance_insights_supported(instance_type),
+                auto_minor_version_upgrade=True,
+                publicly_accessible=False,
+                removal_policy=removal,
+            )
+            self.instance.node.add_dependency(log_group)
+            self.secret: secretsmanager.ISecret = self.instance.secret  # type: ignore[assignment]
+            self.endpoint_address: str = self.instance.db_instance_endpoint_address
+            self.endpoint_port: str = self.instance.db_instance_endpoint_port
+            self._resource: rds.DatabaseInstance | rds.DatabaseCluster = self.instance
+            if not production:
+                acknowledge(
+                    self.instance,
+                    "AwsSolutions-RDS3",
+                    "Non-production database: a single-AZ instance halves the cost; production=True turns Multi-AZ on.",
+                )
+        else:
+            identifier = _physical_id(self, "aurora", 60)
+            log_group = logs.LogGroup(
+                self,
+                "PostgresqlLog",
+                log_group_name=f"/aws/rds/cluster/{identifier}/postgresql",
+                retention=log_retention,
+                removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+            )
+            readers = (
+                [rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True, enable_performance_insights=True)]
+                if production
+                else None
+            )
+            self.cluster = rds.DatabaseCluster(
+                self,
+                "Cluster",
+                engine=rds.DatabaseClusterEngine.aurora_postgres(version=AURORA_POSTGRES_VERSION),
+                cluster_identifier=identifier,
+                writer=rds.ClusterInstance.serverless_v2("Writer", enable_performance_insights=True),
+                readers=readers,
+                serverless_v2_min_capacity=min_capacity,
+                serverless_v2_max_capacity=max_capacity,
+                vpc=vpc,
+                vpc_subnets=placement,
+                security_groups=[self.security_group],
+                credentials=credentials,
+                default_database_name=database_name,
+                storage_encrypted=True,
+                iam_authentication=True,
+                deletion_protection=production,
+                backup=rds.BackupProps(retention=backups),
+                delete_automated_backups=not production,
+                copy_tags_to_snapshot=True,
+                cloudwatch_logs_exports=["postgresql"],
+                removal_policy=removal,
+            )
+            self.cluster.node.add_dependency(log_group)
+            self.secret = self.cluster.secret  # type: ignore[assignment]
+            self.endpoint_address = self.cluster.cluster_endpoint.hostname
+            self.endpoint_port = Token.as_string(self.cluster.cluster_endpoint.port)
+            self._resource = self.cluster
+        self.log_group = log_group
+        self.port = POSTGRES_PORT
+        # The master secret outlives a production database: a snapshot restore needs its password.
+        master_secret = self._resource.node.find_child("Secret")
+        if production:
+            master_secret.apply_removal_policy(RemovalPolicy.RETAIN)  # type: ignore[attr-defined]
+
+        acknowledge(
+            self._resource,
+            "AwsSolutions-RDS11",
+            "The standard PostgreSQL port keeps every client and driver default working; only the service's security group may connect.",
+        )
+        if not production:
+            acknowledge(
+                self._resource,
+                "AwsSolutions-RDS10",
+                "Non-production database: deletion protection off so a dev/staging stack can be torn down; production=True turns it on.",
+            )
+        if rotation_days is not None:
+            rotation_placement = rotation_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+            self._resource.add_rotation_single_user(
+                automatically_after=Duration.days(rotation_days), vpc_subnets=rotation_placement
+            )
+        else:
+            acknowledge(
+                master_secret,
+                "AwsSolutions-SMG4",
+                "Applications authenticate with IAM database tokens; this master secret is for break-glass administration. "
+                "Rotation needs a Lambda with a route to Secrets Manager, opt in with rotation_days.",
+            )
+        if allowed_from is not None:
+            self.allow_from(allowed_from)
+
+    def allow_from(self, peer: ec2.ISecurityGroup) -> None:
+        """Let ``peer`` connect on the PostgreSQL port."""
+        self.security_group.add_ingress_rule(peer, ec2.Port.tcp(POSTGRES_PORT), "PostgreSQL from the service")
+
+    def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
+        """Allow ``grantee`` to sign IAM authentication tokens for ``db_user``."""
+        return self._resource.grant_connect(grantee, db_user)
+
+
+def _performance_insights_supported(instance_type: ec2.InstanceType) -> bool:
+    """Performance Insights is unavailable on the micro and small burstable classes."""
+    size = instance_type.to_string().split(".")[-1]
+    return size not in ("micro", "small")
+
+
+class RedisCache(Construct):
+    """ElastiCache Valkey (or Redis OSS) replication group, private and encrypted.
+
+    Always: encryption at rest and in transit (TLS required), AUTH token generated into
+    Secrets Manager and resolved by CloudFormation (never in the template), isolated subnets
+    (unless ``subnets``), a dedicated security group with no outbound rules, daily snapshots.
+    Production adds a replica in another AZ with automatic failover (Multi-AZ).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        vpc: ec2.IVpc,
+        production: bool,
+        allowed_from: ec2.ISecurityGroup | None = None,
+        engine: CacheEngine = "valkey",
+        node_type: str | None = None,
+        subnets: ec2.SubnetSelection | None = None,
+    ) -> None:
+        """
+        :param vpc: VPC the cache lives in.
+        :param production: two nodes in different AZs with automatic failover, 7-day snapshots.
+        :param allowed_from: security group allowed to connect; default none (call ``allow_from`` later).
+        :param engine: ``valkey`` (same protocol, lower price) or ``redis``; default valkey.
+        :param node_type: default cache.t4g.micro (cache.m7g.large in production).
+        :param subnets: default the VPC's isolated subnets (private ones if it has none).
+        """
+        super().__init__(scope, id)
+        if engine not in CACHE_ENGINE_VERSION:
+            raise ValueError(f"engine = {engine!r}: expected 'valkey' or 'redis'")
+        placement = _select(vpc, _isolated_or(vpc, subnets))
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, description=f"{engine} {self.node.path}", allow_all_outbound=False
+        )
+        self.auth_token = secretsmanager.Secret(
+            self,
+            "AuthToken",
+            description=f"AUTH token of {self.node.path}",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        acknowledge(
+            self.auth_token,
+            "AwsSolutions-SMG4",
+            "ElastiCache AUTH tokens rotate through modify-replication-group ROTATE/SET, which Secrets Manager has no hosted rotation for; rotate by updating the secret and redeploying.",
+        )
+        subnet_group = elasticache.CfnSubnetGroup(
+            self, "SubnetGroup", description=f"Subnets of {self.node.path}", subnet_ids=placement.subnet_ids
+        )
+        nodes = 2 if production else 1
+        self.replication_group = elasticache.CfnReplicationGroup(
+            self,
+            "ReplicationGroup",
+            replication_group_description=f"{engine} cache {self.node.path}",
+            engine=engine,
+            engine_version=CACHE_ENGINE_VERSION[engine],
+            cache_node_type=node_type or ("cache.m7g.large" if production else "cache.t4g.micro"),
+            num_cache_clusters=nodes,
+            automatic_failover_enabled=production,
+            multi_az_enabled=production,
+            at_rest_encryption_enabled=True,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            auth_token=self.auth_token.secret_value.unsafe_unwrap(),
+            cache_subnet_group_name=subnet_group.ref,
+            security_group_ids=[self.security_group.security_group_id],
+            port=CACHE_PORT,
+            snapshot_retention_limit=7 if production else 1,
+            auto_minor_version_upgrade=True,
+        )
+        self.replication_group.apply_removal_policy(RemovalPolicy.SNAPSHOT if production else RemovalPolicy.DESTROY)
+        acknowledge(
+            self.replication_group,
+            "AwsSolutions-AEC5",
+            "The standard port keeps client defaults working; TLS, AUTH and a security group open only to the service protect it.",
+        )
+        if not production:
+            acknowledge(
+                self.replication_group,
+                "AwsSolutions-AEC4",
+                "Non-production cache: one node, no Multi-AZ, to keep a dev/staging stack cheap; production=True adds a replica with failover.",
+            )
+        self.endpoint_address: str = self.replication_group.attr_primary_end_point_address
+        self.endpoint_port: str = self.replication_group.attr_primary_end_point_port
+        self.port = CACHE_PORT
+        if allowed_from is not None:
+            self.allow_from(allowed_from)
+
+    def allow_from(self, peer: ec2.ISecurityGroup) -> None:
+        """Let ``peer`` connect on the cache port."""
+        self.security_group.add_ingress_rule(peer, ec2.Port.tcp(CACHE_PORT), "Cache from the service")

@@ -1,0 +1,244 @@
+"""The portal image: portal/Dockerfile read instruction by instruction, and portal/prepare.sh run on a stand-in app.
+
+No Docker daemon is needed: the Dockerfile is parsed here (continuation lines, comments,
+exec-form JSON), which is all the properties below depend on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import json
+from pathlib import Path
+import re
+import shlex
+import shutil
+import subprocess
+
+import pytest
+
+PORTAL = Path(__file__).resolve().parents[2] / "portal"
+DOCKERFILE = PORTAL / "Dockerfile"
+PORT = 7007
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    value: str
+
+    @property
+    def exec_form(self) -> list[str] | None:
+        """The JSON array of an exec-form instruction (CMD ["node", ...]), else None."""
+        text = self.value
+        if self.keyword == "HEALTHCHECK":
+            text = re.sub(r"^(--[a-z-]+=\S+\s+)*CMD\s+", "", text)
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        return parsed if isinstance(parsed, list) else None
+
+
+@dataclass(frozen=True)
+class Stage:
+    base: str
+    name: str | None
+    instructions: tuple[Instruction, ...]
+
+    def all(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+
+def parse(text: str) -> tuple[dict[str, str], list[Stage]]:
+    """Global ARG defaults and the build stages of a Dockerfile."""
+    logical: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if stripped.startswith("#") or not stripped:  # comments and blank lines, also inside continuations
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        logical.append(pending + stripped)
+        pending = ""
+    assert not pending, "the Dockerfile ends inside a continuation line"
+
+    global_args: dict[str, str] = {}
+    stages: list[Stage] = []
+    current: list[Instruction] | None = None
+    header: tuple[str, str | None] | None = None
+    for line in logical:
+        keyword, _, value = line.partition(" ")
+        instruction = Instruction(keyword.upper(), value.strip())
+        if instruction.keyword == "FROM":
+            if header is not None:
+                stages.append(Stage(header[0], header[1], tuple(current or ())))
+            words = instruction.value.split()
+            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
+            base = re.sub(r"\$\{(\w+)\}", lambda m: global_args[m.group(1)], words[0])
+            header, current = (base, name), []
+        elif current is None:
+            assert instruction.keyword == "ARG", f"{instruction.keyword} before the first FROM"
+            key, _, default = instruction.value.partition("=")
+            global_args[key] = default
+        else:
+            current.append(instruction)
+    assert header is not None, "no FROM"
+    stages.append(Stage(header[0], header[1], tuple(current or ())))
+    return global_args, stages
+
+
+@pytest.fixture(scope="module")
+def stages() -> list[Stage]:
+    return parse(DOCKERFILE.read_text())[1]
+
+
+@pytest.fixture(scope="module")
+def final(stages: list[Stage]) -> Stage:
+    return stages[-1]
+
+
+def test_node_base_is_a_current_lts_on_debian_slim(stages: list[Stage]) -> None:
+    # create-app's package.json asks for Node.js 22 or 24.
+    for stage in stages:
+        assert re.fullmatch(r"node:(22|24)-bookworm-slim", stage.base), stage.base
+
+
+def test_build_follows_backstages_multi_stage_steps(stages: list[Stage]) -> None:
+    build = next(s for s in stages if s.name == "build")
+    runs = " && ".join(i.value for i in build.all("RUN"))
+    for step in ("yarn install --immutable", "yarn tsc", "yarn build:backend", "skeleton.tar.gz", "bundle.tar.gz"):
+        assert step in runs, step
+    production_deps = next(s for s in stages if s.name == "production-deps")
+    assert "yarn workspaces focus --all --production" in " ".join(i.value for i in production_deps.all("RUN"))
+
+
+def test_final_stage_runs_as_a_non_root_user(final: Stage) -> None:
+    users = final.all("USER")
+    assert users, "the final stage never leaves root"
+    assert users[-1].value not in {"root", "0", "0:0"}
+    assert users[-1].value == "node"
+    # Everything after USER runs as that user: nothing switches back.
+    after = final.instructions[final.instructions.index(users[-1]) :]
+    assert all(i.keyword != "USER" or i.value == "node" for i in after)
+
+
+def test_final_stage_has_no_compiler(final: Stage) -> None:
+    installs = " ".join(i.value for i in final.all("RUN"))
+    assert "build-essential" not in installs and "g++" not in installs
+
+
+def test_health_check_asks_backstage_readiness_on_the_portal_port(final: Stage) -> None:
+    (check,) = final.all("HEALTHCHECK")
+    command = check.exec_form
+    assert command is not None and command[0] == "node", "the slim image has no curl: node checks its own health"
+    script = command[-1]
+    assert f"http://localhost:{PORT}/.backstage/health/v1/readiness" in script
+    # A failing or unreachable endpoint must fail the check.
+    assert "process.exit(1)" in script and "r.ok" in script
+    options = dict(re.findall(r"--([a-z-]+)=(\S+)", check.value))
+    assert {"interval", "timeout", "start-period", "retries"} <= options.keys()
+
+
+def test_exposes_the_backend_port(final: Stage) -> None:
+    assert [i.value for i in final.all("EXPOSE")] == [str(PORT)]
+
+
+def test_cookiecutter_cli_is_installed_and_on_path(final: Stage) -> None:
+    runs = " ".join(i.value for i in final.all("RUN"))
+    assert re.search(r"pip install [^&]*cookiecutter", runs), "fetch:cookiecutter needs the cookiecutter CLI"
+    assert "python3 -m venv /opt/cookiecutter" in runs
+    # /usr/local/bin is on PATH in the node base images; the link puts the command there.
+    assert "ln -s /opt/cookiecutter/bin/cookiecutter /usr/local/bin/cookiecutter" in runs
+    # The build fails if the command does not run.
+    assert "cookiecutter --version" in runs
+
+
+def test_production_app_config_is_copied_and_passed_to_the_backend(final: Stage) -> None:
+    copied = [shlex.split(i.value) for i in final.all("COPY")]
+    assert any("app-config.production.yaml" in words[:-1] and words[-1] == "./" for words in copied)
+    (cmd,) = final.all("CMD")
+    command = cmd.exec_form
+    assert command is not None, "exec form, so node is PID 1 and receives SIGTERM from ECS"
+    assert command[:2] == ["node", "packages/backend"]
+    configs = [command[i + 1] for i, word in enumerate(command) if word == "--config"]
+    assert configs == ["app-config.yaml", "app-config.production.yaml"]
+
+
+def test_no_local_secrets_or_host_dependencies_enter_the_build_context() -> None:
+    ignored = {line.strip() for line in (PORTAL / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")}
+    assert {"node_modules", "app-config.local.yaml", ".git", "packages/*/dist"} <= ignored
+    # The multi-stage build compiles the sources: create-app's host-build rule must not be here.
+    assert "packages" not in ignored
+
+
+# --- portal/prepare.sh on a stand-in create-app folder ----------------------------------------
+
+
+def _fake_app(root: Path) -> Path:
+    app = root / "my-portal"
+    (app / "packages" / "backend").mkdir(parents=True)
+    for name, text in {
+        "package.json": '{"name": "root"}',
+        "yarn.lock": "",
+        "backstage.json": '{"version": "1.45.0"}',
+        ".yarnrc.yml": "nodeLinker: node-modules\n",
+        "app-config.yaml": "app: {}\n",
+        "app-config.production.yaml": "# create-app's own\n",
+        ".dockerignore": ".git\nnode_modules\npackages\n!packages/backend/dist\nplugins\n",
+        "packages/backend/package.json": '{"name": "backend"}',
+    }.items():
+        (app / name).write_text(text)
+    return app
+
+
+@pytest.fixture()
+def stagelift_portal(tmp_path: Path) -> Path:
+    """A copy of portal/ with an app-config.production.yaml (a stand-in when the real one is not written yet)."""
+    copy = tmp_path / "stagelift" / "portal"
+    copy.mkdir(parents=True)
+    for name in ("prepare.sh", "Dockerfile", ".dockerignore"):
+        shutil.copy2(PORTAL / name, copy / name)
+    config = PORTAL / "app-config.production.yaml"
+    if config.exists():
+        shutil.copy2(config, copy / config.name)
+    else:
+        (copy / config.name).write_text("backend: {}\n")
+    return copy
+
+
+def _prepare(portal: Path, app: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(portal / "prepare.sh"), str(app)], capture_output=True, text=True, check=False)
+
+
+def test_prepare_puts_the_image_files_into_the_app_and_keeps_the_originals(tmp_path: Path, stagelift_portal: Path) -> None:
+    app = _fake_app(tmp_path)
+    result = _prepare(stagelift_portal, app)
+    assert result.returncode == 0, result.stderr
+    for name in ("Dockerfile", ".dockerignore", "app-config.production.yaml"):
+        assert (app / name).read_bytes() == (stagelift_portal / name).read_bytes()
+    assert (app / ".dockerignore.create-app").read_text().startswith(".git\nnode_modules\npackages\n")
+    assert (app / "app-config.production.yaml.create-app").read_text() == "# create-app's own\n"
+    # Running it again is harmless: the first backups are kept.
+    assert _prepare(stagelift_portal, app).returncode == 0
+    assert (app / "app-config.production.yaml.create-app").read_text() == "# create-app's own\n"
+
+
+def test_prepare_refuses_a_folder_that_is_not_a_backstage_app(tmp_path: Path, stagelift_portal: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = _prepare(stagelift_portal, tmp_path / "empty")
+    assert result.returncode == 1
+    assert "not a Backstage app made by @backstage/create-app: package.json is missing" in result.stderr
+
+
+def test_prepare_refuses_a_yarn_classic_app(tmp_path: Path, stagelift_portal: Path) -> None:
+    app = _fake_app(tmp_path)
+    (app / ".yarnrc.yml").unlink()
+    result = _prepare(stagelift_portal, app)
+    assert result.returncode == 1 and "Yarn 4" in result.stderr
+
+
+def test_prepare_needs_an_app_dir() -> None:
+    result = subprocess.run(["bash", str(PORTAL / "prepare.sh")], capture_output=True, text=True, check=False)
+    assert result.returncode == 2 and "usage:" in result.stderr

@@ -42,8 +42,12 @@ class PortalConfig(StageliftModel):
         pattern=r"^[a-z][a-z0-9-]{1,20}[a-z0-9]$",
         description="Short name used in resource names and tags",
     )
-    account: str | None = Field(default=None, pattern=AWS_ACCOUNT_PATTERN, description="Target AWS account id; unset = environment-agnostic stack")
-    region: str | None = Field(default=None, pattern=AWS_REGION_PATTERN, description="Target AWS region; unset = environment-agnostic stack")
+    account: str | None = Field(default=None, pattern=AWS_ACCOUNT_PATTERN, description="Target AWS account id; unset = the account of the credentials cdk deploy runs with")
+    region: str = Field(
+        default="us-east-1",
+        pattern=AWS_REGION_PATTERN,
+        description="Target AWS region (load balancer logging and AZ names need it at synth time; not read from your AWS profile, so templates do not depend on who synthesizes)",
+    )
     availability_zones: tuple[str, ...] | None = Field(
         default=None,
         description="AZ names to use; defaults to <region>a, <region>b, ... when region is set (no lookup)",
@@ -198,18 +202,14 @@ class PortalConfig(StageliftModel):
             raise ValueError("databaseMultiAz needs maxAzs >= 2")
         if self.availability_zones is not None and self.vpc_id is None and len(self.availability_zones) < self.max_azs:
             raise ValueError(f"availabilityZones lists {len(self.availability_zones)} zones but maxAzs = {self.max_azs}")
-        if (self.account is None) != (self.region is None):
-            raise ValueError("account and region go together: give both for an environment-specific stack, or neither")
         return self
 
     @property
-    def zones(self) -> tuple[str, ...] | None:
-        """AZ names without a lookup: given ones, or <region>a.. when the region is known."""
+    def zones(self) -> tuple[str, ...]:
+        """AZ names without a lookup: the given ones, else <region>a, <region>b, ..."""
         if self.availability_zones is not None:
             return self.availability_zones[: self.max_azs]
-        if self.region is not None:
-            return tuple(f"{self.region}{letter}" for letter in "abcdef"[: self.max_azs])
-        return None
+        return tuple(f"{self.region}{letter}" for letter in "abcdef"[: self.max_azs])
 
 
 # Per-environment defaults (reference sizing tables). Every key can be overridden from context.

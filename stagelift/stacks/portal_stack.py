@@ -1,0 +1,45 @@
+"""The portal stack: one ``BackstagePortal`` and the outputs an operator needs after deploy."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import aws_ecs as ecs
+from constructs import Construct
+
+from ..config.portal import PortalConfig
+from ..constructs.portal import BackstagePortal
+from ..constructs.portal.image import portal_image_asset
+
+
+def portal_stack_name(config: PortalConfig) -> str:
+    return f"{config.portal_name.capitalize()}Portal-{config.environment}"
+
+
+class PortalStack(Stack):
+    """Deploys the portal for one environment profile.
+
+    Always bound to ``config.region``; bound to an account only when ``config.account`` is set.
+    """
+
+    def __init__(self, scope: Construct, id: str | None = None, *, config: PortalConfig) -> None:
+        env = Environment(account=config.account, region=config.region)
+        super().__init__(
+            scope,
+            id or portal_stack_name(config),
+            env=env,
+            description=f"Backstage developer portal ({config.environment}) - stagelift",
+            termination_protection=config.production,
+        )
+        image: ecs.ContainerImage | None = portal_image_asset(config.portal_app_path) if config.portal_app_path else None
+        self.portal = BackstagePortal(self, "Portal", config=config, image=image)
+        portal = self.portal
+        CfnOutput(self, "PortalUrl", value=portal.url, description="Where the portal is served")
+        CfnOutput(self, "LoadBalancerName", value=portal.edge.load_balancer.load_balancer_name, description="Application Load Balancer")
+        CfnOutput(self, "LoadBalancerDnsName", value=portal.edge.load_balancer.load_balancer_dns_name, description="Point your DNS here when you brought your own certificate")
+        CfnOutput(self, "UserPoolId", value=portal.identity.user_pool.user_pool_id, description="Cognito user pool: add users to the admins/developers groups")
+        CfnOutput(self, "CognitoDomain", value=portal.identity.domain.base_url(), description="Cognito hosted sign-in domain")
+        CfnOutput(self, "EcrRepositoryUri", value=portal.service.repository.repository_uri, description="Push the portal image here, then deploy with -c imageTag=<tag>")
+        CfnOutput(self, "ClusterName", value=portal.service.cluster.cluster_name, description="ECS cluster running the portal")
+        CfnOutput(self, "ServiceName", value=portal.service.service.service_name, description="ECS service of the portal")
+        CfnOutput(self, "TechDocsBucketName", value=portal.techdocs_bucket.bucket_name, description="TechDocs publisher bucket (techdocs-cli publish --publisher-type awsS3)")
+        CfnOutput(self, "AlarmTopicArn", value=portal.alarm_topic.topic.topic_arn, description="Subscribe on-call here")

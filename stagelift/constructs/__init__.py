@@ -2,6 +2,8 @@
 
 from .alarms import AlarmTopic
 from .data_stores import DynamoTable, PostgresDatabase, QueueWithDeadLetter, RedisCache
+from .eks_platform import EksPlatform
+from .eks_service import EksService
 from .fargate_service import FargateService
 from .lambda_service import LambdaService
 from .nag import acknowledge
@@ -12,6 +14,8 @@ from .tagging import tag_service
 __all__ = [
     "AlarmTopic",
     "DynamoTable",
+    "EksPlatform",
+    "EksService",
     "FargateService",
     "LambdaService",
     "PostgresDatabase",

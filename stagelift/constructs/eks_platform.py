@@ -93,7 +93,7 @@ class EksPlatform(Construct):
       gets an EKS Pod Identity role; ``EksService`` grants it read access to each queue).
 
     Attributes: ``cluster``, ``vpc``, ``network`` (None for a given VPC), ``secrets_key``,
-    ``log_group``, ``oidc_provider``, ``nodegroup``, ``pod_identity_agent``, ``alb_controller``,
+    ``log_group``, ``oidc_provider``, ``oidc_issuer`` (exported, for ``EksService(oidc_issuer=...)``), ``nodegroup``, ``pod_identity_agent``, ``alb_controller``,
     ``karpenter`` (None without Karpenter), ``keda_operator_role`` and ``keda_chart`` (None
     without KEDA).
     """
@@ -211,6 +211,12 @@ class EksPlatform(Construct):
         self.cluster.connections.allow_from(kubectl_sg, ec2.Port.tcp(443), "kubectl handler to the API endpoint")
         self.alb_controller = self.cluster.alb_controller
         self.oidc_provider = self.cluster.open_id_connect_provider
+        # IRSA trust conditions name the issuer (host/path, no scheme). Exported under a fixed name
+        # so service stacks import a plain string instead of splitting a cross-stack reference.
+        self.oidc_issuer: str = stack.export_value(
+            self.oidc_provider.open_id_connect_provider_issuer,
+            name=f"stagelift-eks-{config.cluster_name}-oidc-issuer",
+        )
 
         self.pod_identity_agent = eks.CfnAddon(
             self,

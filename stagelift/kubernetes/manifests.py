@@ -14,6 +14,7 @@ HTTPS (plus the ports of the data stores the service enabled).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -539,7 +540,9 @@ def write_manifests(manifests: Sequence[Manifest], folder: Path | str) -> list[P
         path = folder / manifest_filename(index, kind)
         if path in written:
             raise ValueError(f"two objects of kind {kind} would both be written to {path.name}")
-        path.write_text(FILE_HEADER + yaml.safe_dump(manifest, sort_keys=False, default_flow_style=False, width=120))
+        # A JSON round trip un-shares repeated sub-objects, so the YAML has no &anchors / *aliases.
+        plain = json.loads(json.dumps(manifest))
+        path.write_text(FILE_HEADER + yaml.safe_dump(plain, sort_keys=False, default_flow_style=False, width=120))
         written.append(path)
     for stale in folder.iterdir():
         if _GENERATED.match(stale.name) and stale not in written:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from aws_cdk import Arn, ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -256,7 +256,11 @@ class LambdaService(Construct):
         self.access_log_group = logs.LogGroup(self, "ApiAccessLogs", retention=log_retention(config.log_retention_days), removal_policy=removal)
         stage = api.default_stage.node.default_child  # type: ignore[union-attr]
         stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(  # type: ignore[union-attr]
-            destination_arn=self.access_log_group.log_group_arn, format=ACCESS_LOG_FORMAT
+            # The log group's ARN without the ":*" suffix that Fn::GetAtt Arn carries.
+            destination_arn=Stack.of(self).format_arn(
+                service="logs", resource="log-group", resource_name=self.access_log_group.log_group_name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+            ),
+            format=ACCESS_LOG_FORMAT,
         )
         stage.default_route_settings = apigwv2.CfnStage.RouteSettingsProperty(  # type: ignore[union-attr]
             throttling_burst_limit=500, throttling_rate_limit=1000, detailed_metrics_enabled=True

@@ -1,0 +1,32 @@
+"""Review checks on every portal template: cfn-lint errors and unacknowledged cdk-nag findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from stagelift.checks import cfn_lint_errors, nag_findings
+
+from .conftest import DOMAIN, synth_profile
+from .test_portal_options import CERTIFICATE_ARN, EXISTING_VPC
+
+CASES: dict[str, dict[str, object]] = {
+    "development": {"environment": "development"},
+    "development-all-options": {"environment": "development", **DOMAIN, "waf": True, "vpcEndpoints": True, "rotateDatabaseCredentials": True, "imageTag": "v1"},
+    "staging": {"environment": "staging", **DOMAIN},
+    "staging-existing-vpc-and-certificate": {"environment": "staging", **EXISTING_VPC, "domainName": "portal.example.org", "hostedZoneId": None, "hostedZoneName": None, "certificateArn": CERTIFICATE_ARN},
+    "production": {"environment": "production", **DOMAIN, "imageTag": "v1"},
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_cfn_lint_finds_no_error(case: str) -> None:
+    context = dict(CASES[case])
+    portal = synth_profile(str(context.pop("environment")), **context)
+    assert cfn_lint_errors(portal.template.to_json(), regions=(portal.stack.portal.config.region,)) == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_cdk_nag_finds_nothing_unacknowledged(case: str) -> None:
+    context = dict(CASES[case])
+    portal = synth_profile(str(context.pop("environment")), **context)
+    assert [str(f) for f in nag_findings(portal.stack)] == []

@@ -141,6 +141,18 @@ def test_health_check_asks_backstage_readiness_on_the_portal_port(final: Stage) 
     assert {"interval", "timeout", "start-period", "retries"} <= options.keys()
 
 
+def test_node_trusts_the_rds_certificate_authorities(final: Stage) -> None:
+    # app-config.production.yaml verifies the database's TLS certificate (rejectUnauthorized).
+    env = dict(i.value.split("=", 1) for i in final.all("ENV"))
+    bundle = env["NODE_EXTRA_CA_CERTS"]
+    runs = " ".join(i.value for i in final.all("RUN"))
+    assert f"writeFileSync('{bundle}'" in runs and f"chmod 644 {bundle}" in runs
+    (url,) = [i.value.split("=", 1)[1] for i in final.all("ARG") if i.value.startswith("RDS_CA_BUNDLE_URL=")]
+    assert url == "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+    # The download fails the build rather than leaving an empty bundle.
+    assert "throw new Error('HTTP '" in runs and "BEGIN CERTIFICATE" in runs
+
+
 def test_exposes_the_backend_port(final: Stage) -> None:
     assert [i.value for i in final.all("EXPOSE")] == [str(PORT)]
 

@@ -14,7 +14,8 @@ APP_CONFIG = REPO_ROOT / "portal" / "app-config.production.yaml"
 
 
 def config_variables() -> set[str]:
-    return set(re.findall(r"\$\{([A-Z0-9_]+)\}", APP_CONFIG.read_text()))
+    lines = [line.split("#", 1)[0] for line in APP_CONFIG.read_text().splitlines()]
+    return set(re.findall(r"\$\{([A-Z0-9_]+)\}", "\n".join(lines)))
 
 
 def container_variables(environment: str) -> tuple[set[str], set[str]]:

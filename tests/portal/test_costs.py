@@ -152,3 +152,49 @@ def test_cli_prints_the_tables_and_updates_a_readme(tmp_path: Path, capsys: pyte
     assert costs.readme_block(stale.read_text(), "costs") == markdown_table(profile_estimates())
     assert costs.main(["--explain", "production"]) == 0
     assert "VPC interface endpoints" in capsys.readouterr().out
+
+
+# --- the model counts what the stack really creates ---------------------------------------------
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_cost_model_counts_match_the_synthesized_portal(environment: str) -> None:
+    """Alarms, secrets, keys, endpoints, rule groups, NAT and sizes priced here are the template's."""
+    from tests.portal.conftest import synth_profile
+
+    portal = synth_profile(environment)
+    est = _estimate(environment)
+    config = load_portal_config({**(EXAMPLE_DNS if environment != "development" else {}), "environment": environment})
+
+    assert len(portal.of_type("AWS::CloudWatch::Alarm")) == len(costs.ALARMS)
+    assert len(portal.of_type("AWS::SecretsManager::Secret")) == len(costs.SECRETS)
+    assert len(portal.of_type("AWS::KMS::Key")) == round(est.cost("KMS keys") / PRICES["kms_key_month"].usd)
+    endpoints = [r["Properties"] for r in portal.of_type("AWS::EC2::VPCEndpoint").values()]
+    interface = [e for e in endpoints if e.get("VpcEndpointType") == "Interface"]
+    assert len(interface) == (len(costs.INTERFACE_ENDPOINTS) if config.vpc_endpoints else 0)
+    assert all(len(e["SubnetIds"]) == config.max_azs for e in interface)
+    acls = list(portal.of_type("AWS::WAFv2::WebACL").values())
+    assert len(acls) == (1 if config.waf else 0)
+    if acls:
+        assert len(acls[0]["Properties"]["Rules"]) == len(costs.WAF_MANAGED_RULE_GROUPS)
+    nat_gateways = portal.of_type("AWS::EC2::NatGateway")
+    nat_instances = [r for r in portal.of_type("AWS::EC2::Instance").values() if r["Properties"]["InstanceType"] == "t4g.nano"]
+    if config.nat_instance:
+        assert (len(nat_gateways), len(nat_instances)) == (0, 1)
+    else:
+        assert (len(nat_gateways), len(nat_instances)) == (config.nat_gateways, 0)
+    assert len(portal.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")) == 1
+    database = portal.one("AWS::RDS::DBInstance")["Properties"]
+    assert database["DBInstanceClass"] == config.database_instance_class
+    assert bool(database.get("MultiAZ", False)) == config.database_multi_az
+    assert int(database["AllocatedStorage"]) == config.database_allocated_storage_gib
+    assert database["StorageType"] == "gp3"
+    task = portal.one("AWS::ECS::TaskDefinition")["Properties"]
+    assert (int(task["Cpu"]), int(task["Memory"])) == (config.task_cpu, config.task_memory_mib)
+    assert task["RuntimePlatform"]["CpuArchitecture"] == "X86_64", "Fargate prices here are Linux/x86"
+    strategy = portal.one("AWS::ECS::Service")["Properties"]["CapacityProviderStrategy"]
+    assert [s["CapacityProvider"] for s in strategy] == ["FARGATE_SPOT" if config.fargate_spot else "FARGATE"]
+    pool = portal.one("AWS::Cognito::UserPool")["Properties"]
+    assert pool["UserPoolTier"] == "PLUS", "Cognito is priced at the Plus plan"
+    cluster = portal.one("AWS::ECS::Cluster")["Properties"]
+    assert {"Name": "containerInsights", "Value": "enhanced"} in cluster["ClusterSettings"]

@@ -53,6 +53,30 @@ CASES: dict[str, dict[str, dict[str, object]]] = {
             "github_repo": "orders-api-service",
         },
     },
+    "fargate": {
+        "defaults": {"service_name": "fargate-defaults"},
+        "custom": {
+            "service_name": "orders-web",
+            "description": "Shop front end for orders",
+            "owner": "platform-team",
+            "system": "developer-portal",
+            "environment": "production",
+            "cpu": "1024",
+            "memory_mib": "4096",
+            "container_port": "8000",
+            "desired_count": "3",
+            "min_capacity": "2",
+            "max_capacity": "12",
+            "aws_region": "eu-central-1",
+            "log_retention_days": "365",
+            "alarm_email": "web-oncall@example.com",
+            "database": "aurora-serverless",
+            "enable_redis": "true",
+            "enable_messaging": "true",
+            "github_org": "acme",
+            "github_repo": "orders-web",
+        },
+    },
 }
 
 
@@ -87,6 +111,12 @@ class Generated:
 
     def templates(self) -> dict[str, dict[str, object]]:
         return {p.name: json.loads(p.read_text()) for p in sorted(self.synth().glob("*.template.json"))}
+
+
+def cookiecutter_defaults(tier: str) -> dict[str, object]:
+    """The answers cookiecutter uses with --no-input (first choice of each choice variable)."""
+    context = json.loads((COOKIECUTTERS / f"{tier}-service" / "cookiecutter.json").read_text())
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in context.items() if not k.startswith("_")}
 
 
 def generate(tier: str, answers: Mapping[str, object], output_dir: Path) -> Path:

@@ -1,0 +1,56 @@
+"""Bad answers stop cookiecutter with a message naming answer, value and rule, and leave nothing behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.environment import StrictEnvironment
+from cookiecutter.exceptions import FailedHookException
+
+from stagelift.scaffolding import check_answers
+
+from .conftest import COOKIECUTTERS, cookiecutter_defaults, generate
+
+BAD_ANSWERS = [
+    pytest.param("lambda", {"service_name": "Orders_API"}, r"service_name = 'Orders_API': must match \^\[a-z\]", id="bad-service-name"),
+    pytest.param("lambda", {"service_name": "orders", "timeout_seconds": "901"}, r"timeout_seconds = '901': must be at most 900", id="timeout-901"),
+    pytest.param("lambda", {"service_name": "orders", "memory_mib": "lots"}, r"memory_mib = 'lots': expected a whole number", id="not-a-number"),
+]
+
+
+@pytest.mark.parametrize(("tier", "answers", "message"), BAD_ANSWERS)
+def test_bad_answers_fail_with_a_clear_message_and_no_output(
+    tier: str, answers: dict[str, object], message: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(FailedHookException):
+        generate(tier, answers, tmp_path)
+    assert list(tmp_path.iterdir()) == [], "cookiecutter left a partial project"
+    err = capfd.readouterr().err
+    assert f"ERROR: invalid answers for {tier}-service:" in err
+    assert __import__("re").search(message, err), err
+
+
+def test_problems_use_answer_names_not_model_aliases() -> None:
+    problems = check_answers("fargate", {**cookiecutter_defaults("fargate"), "service_name": "orders", "github_repo": "orders", "cpu": "256", "memory_mib": "4096"})
+    assert problems == [
+        "memory_mib = 4096 with cpu = 256: Fargate accepts 512, 1024, 2048 MiB for 256 CPU units"
+    ]
+
+
+def test_hook_without_stagelift_still_checks_each_answer(tmp_path: Path) -> None:
+    source = (COOKIECUTTERS / "lambda-service" / "hooks" / "pre_gen_project.py").read_text()
+    answers = {**cookiecutter_defaults("lambda"), "service_name": "Orders_API", "github_repo": "x"}
+    rendered = StrictEnvironment(context={}).from_string(source).render(cookiecutter=answers)
+    hook = tmp_path / "pre_gen_project.py"
+    hook.write_text(rendered)
+    # -I -S: no site-packages, so neither stagelift nor pydantic is importable.
+    result = subprocess.run([sys.executable, "-I", "-S", str(hook)], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "stagelift is not installed: per-answer checks only" in result.stderr
+    assert "service_name = 'Orders_API': must match" in result.stderr
+    good = StrictEnvironment(context={}).from_string(source).render(cookiecutter={**cookiecutter_defaults("lambda"), "service_name": "orders", "github_repo": "orders"})
+    hook.write_text(good)
+    assert subprocess.run([sys.executable, "-I", "-S", str(hook)], cwd=tmp_path, capture_output=True, text=True).returncode == 0

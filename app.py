@@ -11,8 +11,10 @@ synth: an unacknowledged finding fails it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
+import aws_cdk as cdk
 from aws_cdk import Validations
 from cdk_nag import AwsSolutionsChecks
 
@@ -21,14 +23,20 @@ from stagelift.config import ConfigError, load_portal_config
 from stagelift.stacks.portal_stack import PortalStack
 
 
-def main() -> None:
-    app = create_app(Path(__file__).resolve().parent)
-    try:
-        config = load_portal_config(app.node.get_all_context())
-    except ConfigError as error:
-        sys.exit(str(error))
+def build_app(context: Mapping[str, object] | None = None, outdir: str | None = None) -> cdk.App:
+    """The portal app; raises ``ConfigError`` before creating any construct when context is invalid."""
+    app = create_app(Path(__file__).resolve().parent, context=context, outdir=outdir)
+    config = load_portal_config(app.node.get_all_context())
     PortalStack(app, config=config)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app
+
+
+def main() -> None:
+    try:
+        app = build_app()
+    except ConfigError as error:
+        sys.exit(str(error))
     app.synth()
 
 

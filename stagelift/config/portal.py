@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import re
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import (
     ACM_CERTIFICATE_ARN_PATTERN,
@@ -50,7 +50,7 @@ class PortalConfig(StageliftModel):
     )
     availability_zones: tuple[str, ...] | None = Field(
         default=None,
-        description="AZ names to use; defaults to <region>a, <region>b, ... when region is set (no lookup)",
+        description="AZ names to use (comma-separated on the command line); default <region>a, <region>b, ... (no lookup)",
     )
 
     # --- DNS and TLS ---------------------------------------------------------------------------
@@ -81,9 +81,9 @@ class PortalConfig(StageliftModel):
     vpc_cidr: str = Field(default="10.0.0.0/16", pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-4])$", description="VPC CIDR block (/16 to /24)")
 
     vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="Existing VPC to use instead of creating one (needs availabilityZones and the three subnet id lists)")
-    public_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: public subnets for the load balancer, one per AZ")
-    private_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: private subnets with egress for the tasks, one per AZ")
-    isolated_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: isolated subnets for the database, one per AZ")
+    public_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: public subnets for the load balancer, one per AZ (comma-separated)")
+    private_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: private subnets with egress for the tasks, one per AZ (comma-separated)")
+    isolated_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: isolated subnets for the database, one per AZ (comma-separated)")
     nat_instance: bool = Field(description="Use one NAT instance (t4g.nano) instead of NAT gateways: about $30/month cheaper, not highly available")
     vpc_endpoints: bool = Field(description="Interface endpoints for ECR, Secrets Manager, CloudWatch Logs and an S3 gateway endpoint, so task traffic stays off the NAT")
     flow_logs: bool = Field(description="VPC flow logs to a KMS-encrypted log group (retention logRetentionDays)")
@@ -124,6 +124,14 @@ class PortalConfig(StageliftModel):
     load_balancer_deletion_protection: bool = Field(description="Refuse to delete the load balancer")
     retain_data: bool = Field(description="Keep database snapshot, buckets, repository and user pool when the stack is deleted")
     alarm_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, description="Subscribe this address to the alarm topic")
+
+    @field_validator("availability_zones", "public_subnet_ids", "private_subnet_ids", "isolated_subnet_ids", mode="before")
+    @classmethod
+    def _split_lists(cls, value: object) -> object:
+        # `cdk synth -c privateSubnetIds=subnet-a,subnet-b` passes a string; cdk.json may hold a list.
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
 
     @property
     def has_domain(self) -> bool:

@@ -37,6 +37,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S_DIR = Path(__file__).resolve().parent / "k8s"
 ENV = cdk.Environment(account="123456789012", region="eu-west-1")
 AZS = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+# What `cdk context` would cache after a lookup: with it, a Vpc in an account/region-specific
+# stack needs no AWS call (the VPC checks its AZs against the stack's), so the CLI stays offline.
+AZ_CONTEXT = {f"availability-zones:account={ENV.account}:region={ENV.region}": list(AZS)}
 
 # The same camelCase keys a platform repository's cdk.json / a service's Software Template provide.
 PLATFORM = {"clusterName": "platform", "enableKeda": True}
@@ -128,7 +131,7 @@ class EksServiceStack(cdk.Stack):
 
 def build_app(outdir: str | None = None) -> cdk.App:
     """The example app with cdk.json feature flags and cdk-nag registered (findings fail synthesis)."""
-    app = create_app(REPO_ROOT, outdir=outdir)
+    app = create_app(REPO_ROOT, context=AZ_CONTEXT, outdir=outdir)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     platform = EksPlatformStack(app, "EksPlatform", config=validate(EksPlatformConfig, PLATFORM, "example"))
     karpenter_stack = EksPlatformStack(

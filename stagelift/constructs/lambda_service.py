@@ -231,7 +231,7 @@ class LambdaService(Construct):
                 "AwsSolutions-IAM5[Resource::*]",
                 "Only the X-Ray statement (xray:PutTraceSegments, xray:PutTelemetryRecords) uses Resource '*': those actions support no resource-level permissions.",
             )
-        latest = LATEST_RUNTIME[config.runtime]
+        latest = LATEST_RUNTIME.get(config.runtime, config.runtime)
         if latest != config.runtime:
             acknowledge(
                 self.function,

@@ -321,3 +321,14 @@ def test_api_options_without_an_api_are_refused() -> None:
     stack = cdk.Stack(new_app(), "Bad")
     with pytest.raises(ValueError, match=r"public_api/authorizer configure the HTTP API, but api=False"):
         LambdaService(stack, "Svc", config=LambdaServiceConfig(service_name="bad"), code=lambda_.Code.from_inline(CODE), handler="index.handler", api=False, public_api=True)
+
+
+def test_every_configurable_runtime_and_architecture_is_mapped() -> None:
+    from typing import get_args
+
+    from stagelift.config.lambda_service import Architecture, LambdaRuntime
+    from stagelift.constructs.lambda_service import ARCHITECTURES, LATEST_RUNTIME, RUNTIMES
+
+    assert set(RUNTIMES) == set(LATEST_RUNTIME) == set(get_args(LambdaRuntime))
+    assert all(RUNTIMES[name].name == name for name in RUNTIMES)
+    assert set(ARCHITECTURES) == set(get_args(Architecture))

@@ -171,7 +171,12 @@ class PostgresDatabase(Construct):
     instance classes that support it, a dedicated security group with no outbound rules.
 
     Production: deletion protection, RemovalPolicy.SNAPSHOT, Multi-AZ (a standby instance for
-    RDS, a reader scaling with the writer in a second AZ for Aurora). Non-production: DESTROY.
+    RDS, a reader scaling with the writer in a second AZ for Aurora), the master secret and the
+    log group retained. Non-production: DESTROY.
+
+    The instance / cluster identifier is derived from the construct path (``db-...`` or
+    ``aurora-...``) so the log group can exist before the database starts writing to it; a
+    change that needs a replacement therefore needs a new construct id.
     """
 
     def __init__(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Match
 
 from stagelift.constructs.portal.edge import MANAGED_RULE_GROUPS
+from stagelift.constructs.portal.image import PORTAL_DIR, PREPARED_FILES
 from stagelift.constructs.portal.network import INTERFACE_ENDPOINTS
 
 from .conftest import DOMAIN, synth_profile
@@ -168,3 +171,32 @@ def test_any_profile_value_can_be_overridden_from_context() -> None:
     portal.template.has_resource_properties("AWS::RDS::DBInstance", {"DBInstanceClass": "db.r7g.xlarge"})
     portal.template.has_resource_properties("AWS::ECS::TaskDefinition", {"Cpu": "4096", "Memory": "8192"})
     portal.template.has_resource_properties("AWS::Cognito::UserPool", {"MfaConfiguration": "OPTIONAL"})
+
+
+# --- image built from a Backstage app (portalAppPath) -----------------------------------------------------------
+
+
+def prepared_app(tmp_path: Path, *, stale: bool = False) -> Path:
+    """A stand-in create-app folder as portal/prepare.sh leaves it (synthesis does not build it)."""
+    app = tmp_path / "my-portal"
+    app.mkdir()
+    (app / "package.json").write_text('{"name": "root", "private": true}')
+    for name in PREPARED_FILES:
+        shutil.copy(PORTAL_DIR / name, app / name)
+    if stale:
+        (app / "Dockerfile").write_text("FROM scratch\n")
+    return app
+
+
+def test_portal_app_path_builds_the_app_as_an_image_asset(tmp_path: Path) -> None:
+    portal = synth_profile("development", portalAppPath=str(prepared_app(tmp_path)))
+    containers = portal.one("AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"]
+    image = json.dumps(next(c for c in containers if c["Name"] == "Backstage")["Image"])
+    assert "cdk-hnb659fds-container-assets" in image
+    portal.template.has_resource_properties("AWS::ECS::Service", {"DesiredCount": 1})
+    portal.template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)
+
+
+def test_portal_app_path_must_be_prepared(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"Dockerfile missing or different .* run `portal/prepare.sh"):
+        synth_profile("development", portalAppPath=str(prepared_app(tmp_path, stale=True)))

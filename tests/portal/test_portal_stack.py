@@ -236,9 +236,9 @@ def test_credentials_reach_the_container_only_as_secrets(portal: SynthesizedPort
 def test_container_health_check_and_logs(portal: SynthesizedPortal) -> None:
     containers = portal.one("AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"]
     backstage = next(c for c in containers if c["Name"] == "Backstage")
-    assert "/healthcheck" in " ".join(backstage["HealthCheck"]["Command"])
+    assert "/.backstage/health/v1/readiness" in " ".join(backstage["HealthCheck"]["Command"])
     assert backstage["LogConfiguration"]["LogDriver"] == "awslogs"
-    portal.template.has_resource_properties("AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/healthcheck", "Port": 7007})
+    portal.template.has_resource_properties("AWS::ElasticLoadBalancingV2::TargetGroup", {"HealthCheckPath": "/.backstage/health/v1/readiness", "Port": 7007})
     log_group_id = backstage["LogConfiguration"]["Options"]["awslogs-group"]["Ref"]
     assert portal.resources[log_group_id]["Properties"]["RetentionInDays"] == profile(portal)["logRetentionDays"]
 

@@ -159,6 +159,6 @@ class BackstagePortal(Construct):
             metric=self.service.target_group.metrics.unhealthy_host_count(period=Duration.minutes(1)),
             threshold=0,
             evaluation_periods=3,
-            description="A portal task fails its /healthcheck",
+            description="A portal task fails its readiness check",
         )
 

@@ -19,7 +19,10 @@ from ..retention import log_retention
 from .database import APP_USERNAME
 
 BACKEND_PORT = 7007
-HEALTH_CHECK_PATH = "/healthcheck"
+# Backstage's readiness endpoint: 503 until every plugin has started. The older `/healthcheck`
+# route no longer exists in the new backend system, and the app's catch-all would answer it
+# with index.html and a 200, so a check there would pass on a broken backend.
+HEALTH_CHECK_PATH = "/.backstage/health/v1/readiness"
 # Tag the task definition names until an image is pushed; no task runs with it (desired count 0).
 PLACEHOLDER_TAG = "not-yet-pushed"
 # Creates the application user (and the alternate user rotation switches to) if missing, with the

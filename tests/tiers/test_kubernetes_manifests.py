@@ -195,7 +195,11 @@ def test_keda_replaces_the_hpa_with_a_scaled_object_on_the_queue() -> None:
     assert (scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == (1, 8)
     trigger = scaled["spec"]["triggers"][0]
     assert trigger["type"] == "aws-sqs-queue"
-    assert trigger["metadata"] == {"queueURL": QUEUE_URL, "queueLength": "5", "awsRegion": "eu-west-1", "identityOwner": "operator"}
+    assert trigger["metadata"] == {"queueURL": QUEUE_URL, "queueLength": "5", "awsRegion": "eu-west-1"}
+    assert trigger["authenticationRef"] == {"name": "orders-aws"}
+    authentication = kinds["TriggerAuthentication"]
+    assert (authentication["apiVersion"], authentication["metadata"]["name"]) == ("keda.sh/v1alpha1", "orders-aws")
+    assert authentication["spec"] == {"podIdentity": {"provider": "aws", "identityOwner": "keda"}}
 
 
 def test_pdb_never_blocks_a_drain_and_quota_covers_the_autoscaling_ceiling() -> None:
@@ -233,10 +237,16 @@ def test_an_unresolved_cdk_token_is_refused() -> None:
         render_manifests(EksServiceConfig(service_name="orders"), image="${Token[TOKEN.123]}.dkr.ecr/orders:1")
 
 
-def test_keda_reading_the_pod_role_needs_irsa() -> None:
+def test_keda_reading_the_workload_role_needs_irsa() -> None:
     config = EksServiceConfig(service_name="orders", enable_fifo_queue=True, enable_keda=True)
-    with pytest.raises(ConfigError, match="keda_identity = 'pod' .* podIdentity = 'pod-identity'"):
-        render_manifests(config, image=IMAGE, region="eu-west-1", queue_url=QUEUE_URL, keda_identity="pod")
+    with pytest.raises(ConfigError, match="keda_identity = 'workload' .* podIdentity = 'pod-identity'"):
+        render_manifests(config, image=IMAGE, region="eu-west-1", queue_url=QUEUE_URL, keda_identity="workload")
+
+
+def test_keda_can_use_the_workload_irsa_role() -> None:
+    config = EksServiceConfig(service_name="orders", pod_identity="irsa", enable_fifo_queue=True, enable_keda=True)
+    manifests = render_manifests(config, image=IMAGE, role_arn=ROLE, region="eu-west-1", queue_url=QUEUE_URL, keda_identity="workload")
+    assert by_kind(manifests)["TriggerAuthentication"]["spec"]["podIdentity"]["identityOwner"] == "workload"
 
 
 def test_keda_without_a_fifo_queue_is_a_config_error() -> None:
@@ -264,10 +274,11 @@ def test_written_files_are_ordered_readable_and_round_trip(tmp_path) -> None:
         "03-deployment.yaml",
         "04-service.yaml",
         "05-ingress.yaml",
-        "07-scaledobject.yaml",
-        "08-poddisruptionbudget.yaml",
-        "09-networkpolicy.yaml",
-        "10-argocd-application.yaml",
+        "07-triggerauthentication.yaml",
+        "08-scaledobject.yaml",
+        "09-poddisruptionbudget.yaml",
+        "10-networkpolicy.yaml",
+        "11-argocd-application.yaml",
     ]
     for path, manifest in zip(paths, manifests):
         text = path.read_text()

@@ -263,7 +263,7 @@ class EksPlatform(Construct):
                 service_account=KEDA_SERVICE_ACCOUNT,
                 role_arn=self.keda_operator_role.role_arn,
             )
-            association.add_dependency(self.pod_identity_agent)
+            association.add_resource_dependency(self.pod_identity_agent)
             self.keda_chart = self.cluster.add_helm_chart(
                 "Keda",
                 chart="keda",
@@ -417,7 +417,7 @@ class Karpenter(Construct):
             service_account=KARPENTER_SERVICE_ACCOUNT,
             role_arn=self.controller_role.role_arn,
         )
-        association.add_dependency(pod_identity_agent)
+        association.add_resource_dependency(pod_identity_agent)
 
         self.chart = cluster.add_helm_chart(
             "Chart",

@@ -41,7 +41,6 @@ from stagelift.kubernetes.manifests import MSK_IAM_PORT, Manifest, render_manife
 from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
 from .eks_nag import acknowledge_rules
 from .eks_platform import pod_identity_principal
-from .nag import acknowledge
 from .tagging import tag_service
 
 ENVIRONMENT_ABBREVIATIONS = {"development": "dev", "staging": "stg", "production": "prd"}

@@ -231,3 +231,11 @@ def test_an_unsupported_kubernetes_version_is_a_config_error() -> None:
 def test_instance_type_helpers() -> None:
     assert [is_graviton(t) for t in ("m7g.large", "c8gd.xlarge", "m7i.large", "g5.xlarge")] == [True, True, False, False]
     assert [vcpus(t) for t in ("t4g.medium", "m7g.large", "m7i.xlarge", "m7i.12xlarge")] == [1, 2, 4, 48]
+
+
+def test_pod_identity_associations_wait_for_the_agent(managed: Synthesized, karpenter: Synthesized) -> None:
+    for synth in (managed, karpenter):
+        template = platform(synth)
+        (agent,) = resources_of_type(template, "AWS::EKS::Addon")
+        for association in resources_of_type(template, "AWS::EKS::PodIdentityAssociation").values():
+            assert agent in association["DependsOn"]

@@ -1,6 +1,6 @@
 """Stage 3: the shared EKS cluster the platform team deploys once and services run on.
 
-Built on ``aws_cdk.aws_eks_v2`` (stable in aws-cdk-lib since 2.2xx): a native ``AWS::EKS::Cluster``
+Built on ``aws_cdk.aws_eks_v2`` (stable, inside aws-cdk-lib 2.275): a native ``AWS::EKS::Cluster``
 with access entries instead of the ``aws-auth`` ConfigMap, and no nested stacks. The kubectl
 handler (a Lambda with the kubectl/helm layer matching the cluster version) is created because
 the platform installs Helm charts: the AWS Load Balancer Controller, Karpenter and KEDA.

@@ -211,6 +211,21 @@ def test_a_given_vpc_is_used_and_no_network_is_created() -> None:
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
     result = EksPlatform(stack, "P", config=EksPlatformConfig(), vpc=vpc, admin_role=iam.Role(stack, "Admin", assumed_by=iam.AccountRootPrincipal()))
     assert result.vpc is vpc and result.network is None
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::VPC", 1)
+    template.has_resource_properties(
+        "AWS::EKS::AccessEntry",
+        {
+            "PrincipalArn": {"Fn::GetAtt": [Match.string_like_regexp("^Admin"), "Arn"]},
+            "AccessPolicies": [Match.object_like({"AccessScope": {"Type": "cluster"}, "PolicyArn": Match.any_value()})],
+        },
+    )
+    assert "AmazonEKSClusterAdminPolicy" in json.dumps(resources_of_type(template, "AWS::EKS::AccessEntry"))
+
+
+def test_no_nested_stacks_hide_resources_from_the_checks(managed: Synthesized, karpenter: Synthesized) -> None:
+    for synth in (managed, karpenter):
+        platform(synth).resource_count_is("AWS::CloudFormation::Stack", 0)
 
 
 def test_min_nodes_above_max_nodes_is_a_config_error() -> None:

@@ -5,7 +5,8 @@ For each tier, under ``cookiecutters/<tier>-service/``:
 * ``cookiecutter.json``: the cookiecutter CLI's questions and defaults;
 * ``template.yaml``: the Backstage Software Template (parameters as JSON Schema, steps, output);
 * ``hooks/pre_gen_project.py``: the cookiecutter hook that refuses bad answers;
-* ``skeleton/infra/cdk.json``: the repository's own CDK feature flags.
+* ``skeleton/infra/cdk.json``: the repository's own CDK feature flags;
+* the eks-service skeleton's container application, copied from the fargate-service skeleton.
 
 ``python -m stagelift.scaffolding`` rewrites them; ``--check`` fails when they drift.
 """
@@ -202,6 +203,22 @@ def infra_cdk_json(repo_root: Path) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+# The eks-service skeleton runs the same containerized HTTP service as fargate-service: these
+# files are written into it from the fargate skeleton, so there is one copy to edit.
+SHARED_CONTAINER_FILES = (
+    "src/service/__init__.py",
+    "src/service/__main__.py",
+    "src/service/app.py",
+    "tests/test_app.py",
+    "Dockerfile",
+    ".dockerignore",
+    "requirements.txt",
+    "requirements-dev.txt",
+    "pyproject.toml",
+    ".gitignore",
+)
+
+
 def generated_files(repo_root: Path) -> dict[Path, str]:
     """Every generated file (absolute path -> content)."""
     files: dict[Path, str] = {}
@@ -211,6 +228,10 @@ def generated_files(repo_root: Path) -> dict[Path, str]:
         files[folder / "template.yaml"] = template_yaml(spec)
         files[folder / "hooks" / "pre_gen_project.py"] = pre_gen_hook(spec)
         files[folder / SKELETON_FOLDER / "infra" / "cdk.json"] = infra_cdk_json(repo_root)
+    fargate = repo_root / "cookiecutters" / TIERS["fargate"].folder / SKELETON_FOLDER
+    eks = repo_root / "cookiecutters" / TIERS["eks"].folder / SKELETON_FOLDER
+    for name in SHARED_CONTAINER_FILES:
+        files[eks / name] = (fargate / name).read_text()
     return files
 
 

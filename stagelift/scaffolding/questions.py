@@ -10,7 +10,7 @@ stagelift requirement).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pydantic import BaseModel
@@ -19,11 +19,12 @@ from stagelift.config import (
     FARGATE_MEMORY_BY_CPU,
     LOG_RETENTION_DAYS,
     STAGE_BY_TIER,
+    EksPlatformConfig,
     EksServiceConfig,
     FargateServiceConfig,
     LambdaServiceConfig,
 )
-from stagelift.config.base import AWS_REGION_PATTERN
+from stagelift.config.base import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
 
 JsonType = Literal["string", "integer", "boolean"]
 
@@ -261,6 +262,13 @@ def _eks() -> TierSpec:
         from_model(m, "ingress_class", RUNTIME, title="Ingress class"),
         from_model(m, "host", RUNTIME, title="Ingress host", ui={"ui:placeholder": "orders.example.com"}),
         *_operations(m),
+        _skeleton(
+            "aws_account_id",
+            RUNTIME,
+            {"title": "AWS account", "description": "Account of the shared EKS platform: the manifests name the pod role and image by account", "type": "string", "default": "123456789012", "pattern": AWS_ACCOUNT_PATTERN},
+        ),
+        # The shared cluster the service runs on: EksPlatformConfig's rule for its name.
+        replace(from_model(EksPlatformConfig, "cluster_name", RUNTIME, title="EKS cluster"), from_model=False),
         from_model(m, "enable_database", DATA, title="Aurora PostgreSQL"),
         from_model(m, "enable_redis", DATA, title="Redis cache"),
         from_model(m, "enable_fifo_queue", DATA, title="SQS FIFO queue"),

@@ -151,6 +151,16 @@ RULES = json.loads(r"""
   "description": "Address subscribed to the service's alarm topic (optional)",
   "optional": true
  },
+ "aws_account_id": {
+  "type": "string",
+  "pattern": "^[0-9]{12}$",
+  "description": "Account of the shared EKS platform: the manifests name the pod role and image by account"
+ },
+ "cluster_name": {
+  "type": "string",
+  "pattern": "^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+  "description": "EKS cluster name"
+ },
  "enable_database": {
   "type": "boolean",
   "description": "Aurora PostgreSQL cluster"

@@ -1,0 +1,99 @@
+"""eks-service: the AWS side synthesizes, the post-generation hook renders valid Kubernetes
+manifests and the Argo CD Application, and the catalog points the Kubernetes and Argo CD plugins at them."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from aws_cdk.assertions import Template
+
+import kubernetes_validate
+
+from .conftest import Generated
+from .test_generated import entities
+
+
+@pytest.fixture(scope="module")
+def defaults(generated: dict[tuple[str, str], Generated]) -> Generated:
+    return generated[("eks", "defaults")]
+
+
+@pytest.fixture(scope="module")
+def custom(generated: dict[tuple[str, str], Generated]) -> Generated:
+    return generated[("eks", "custom")]
+
+
+def manifests(repo: Generated) -> dict[str, dict]:
+    files = sorted((repo.path / "k8s").glob("*.yaml"))
+    assert files, "the post-generation hook rendered no manifest"
+    return {f.name: yaml.safe_load(f.read_text()) for f in files}
+
+
+def by_kind(repo: Generated, kind: str) -> dict:
+    (only,) = [m for m in manifests(repo).values() if m["kind"] == kind]
+    return only
+
+
+@pytest.mark.parametrize("case", ["defaults", "custom"])
+def test_manifests_pass_kubernetes_schema_validation(case: str, generated: dict[tuple[str, str], Generated]) -> None:
+    repo = generated[("eks", case)]
+    version = kubernetes_validate.latest_version()
+    for name, manifest in manifests(repo).items():
+        if manifest["apiVersion"].startswith("argoproj.io/"):
+            continue  # custom resource: checked below
+        kubernetes_validate.validate(manifest, version, strict=True)
+        assert manifest["metadata"]["labels"]["backstage.io/kubernetes-id"] == repo.service_name, name
+
+
+def test_defaults_autoscale_in_a_namespace_named_after_the_service(defaults: Generated) -> None:
+    deployment = by_kind(defaults, "Deployment")
+    assert deployment["metadata"]["namespace"] == "eks-defaults"
+    assert "replicas" not in deployment["spec"], "the HorizontalPodAutoscaler owns the replica count"
+    hpa = by_kind(defaults, "HorizontalPodAutoscaler")
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 20)
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
+    assert len(entities(defaults)) == 1
+
+
+def test_custom_answers_reach_the_manifests(custom: Generated) -> None:
+    deployment = by_kind(custom, "Deployment")
+    assert deployment["metadata"]["namespace"] == "shop-ns"
+    assert deployment["spec"]["replicas"] == 4
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"].startswith("210987654321.dkr.ecr.ap-southeast-2.amazonaws.com/")
+    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}}
+    assert {p["containerPort"] for p in container["ports"]} == {9000}
+    ingress = by_kind(custom, "Ingress")
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["rules"][0]["host"] == "shop.example.com"
+    assert "HorizontalPodAutoscaler" not in {m["kind"] for m in manifests(custom).values()}
+
+
+def test_argocd_application_syncs_k8s_from_the_new_repository(custom: Generated) -> None:
+    app = by_kind(custom, "Application")
+    assert app["apiVersion"] == "argoproj.io/v1alpha1"
+    assert app["metadata"]["name"] == "shop"
+    assert app["spec"]["source"]["repoURL"] == "https://github.com/acme/shop-api.git"
+    assert app["spec"]["source"]["path"] == "k8s"
+    assert app["spec"]["destination"]["namespace"] == "shop-ns"
+
+
+def test_custom_stack_holds_the_pod_role_repository_and_data_stores(custom: Generated) -> None:
+    (only,) = custom.templates().values()
+    t = Template.from_json(only)
+    t.resource_count_is("AWS::ECR::Repository", 1)
+    t.resource_count_is("AWS::RDS::DBCluster", 1)
+    t.resource_count_is("AWS::ElastiCache::ReplicationGroup", 1)
+    t.has_resource_properties("AWS::SQS::Queue", {"FifoQueue": True})
+    t.has_resource_properties("AWS::EKS::PodIdentityAssociation", {"ClusterName": "platform-prod", "Namespace": "shop-ns", "ServiceAccount": "shop"})
+
+
+def test_catalog_points_the_kubernetes_and_argocd_plugins_at_the_service(custom: Generated) -> None:
+    component, *resources = entities(custom)
+    annotations = component["metadata"]["annotations"]
+    assert annotations["backstage.io/kubernetes-id"] == "shop"
+    assert annotations["backstage.io/kubernetes-namespace"] == "shop-ns"
+    assert annotations["argocd/app-name"] == by_kind(custom, "Application")["metadata"]["name"]
+    assert component["spec"]["dependsOn"] == ["resource:shop-database", "resource:shop-cache", "resource:shop-queue"]
+    assert {"stage-3", "eks"} <= set(component["metadata"]["tags"])

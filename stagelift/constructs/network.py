@@ -63,17 +63,9 @@ class ServiceNetwork(Construct):
                 ec2.SubnetConfiguration(name=ISOLATED, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24),
             ],
         )
-        self.flow_log_group: logs.LogGroup | None = None
-        if flow_logs:
-            removal = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
-            key = kms.Key(self, "FlowLogKey", description=f"Encrypts VPC flow logs of {self.node.path}", enable_key_rotation=True, removal_policy=removal)
-            key.grant_encrypt_decrypt(iam.ServicePrincipal("logs.amazonaws.com"))
-            self.flow_log_group = logs.LogGroup(self, "FlowLogs", encryption_key=key, retention=flow_log_retention, removal_policy=removal)
-            self.vpc.add_flow_log(
-                "FlowLog",
-                destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
-                traffic_type=ec2.FlowLogTrafficType.ALL,
-            )
+        self.flow_log_group: logs.LogGroup | None = (
+            add_flow_logs(self, self.vpc, retention=flow_log_retention, retain=retain) if flow_logs else None
+        )
 
     @property
     def public_subnets(self) -> ec2.SubnetSelection:
@@ -86,3 +78,19 @@ class ServiceNetwork(Construct):
     @property
     def isolated_subnets(self) -> ec2.SubnetSelection:
         return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+
+
+def add_flow_logs(scope: Construct, vpc: ec2.IVpc, *, retention: logs.RetentionDays, retain: bool) -> logs.LogGroup:
+    """Record all of ``vpc``'s traffic (accepted and rejected) in a KMS-encrypted log group under ``scope``."""
+    removal = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
+    key = kms.Key(scope, "FlowLogKey", description=f"Encrypts VPC flow logs of {scope.node.path}", enable_key_rotation=True, removal_policy=removal)
+    key.grant_encrypt_decrypt(iam.ServicePrincipal("logs.amazonaws.com"))
+    group = logs.LogGroup(scope, "FlowLogs", encryption_key=key, retention=retention, removal_policy=removal)
+    ec2.FlowLog(
+        scope,
+        "FlowLog",
+        resource_type=ec2.FlowLogResourceType.from_vpc(vpc),
+        destination=ec2.FlowLogDestination.to_cloud_watch_logs(group),
+        traffic_type=ec2.FlowLogTrafficType.ALL,
+    )
+    return group

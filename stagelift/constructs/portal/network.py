@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ...config.portal import PortalConfig
 from ..nag import acknowledge
-from ..network import ServiceNetwork
+from ..network import ServiceNetwork, add_flow_logs
 from ..retention import log_retention
 
 # Interface endpoints for everything a task reaches at start-up: image pull (ECR API + Docker
@@ -34,7 +30,6 @@ class PortalNetwork(Construct):
 
     def __init__(self, scope: Construct, id: str, *, config: PortalConfig) -> None:
         super().__init__(scope, id)
-        removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
         if config.vpc_id is not None:
             self.vpc: ec2.IVpc = ec2.Vpc.from_vpc_attributes(
                 self,
@@ -46,7 +41,7 @@ class PortalNetwork(Construct):
                 isolated_subnet_ids=list(config.isolated_subnet_ids or ()),
             )
             if config.flow_logs:
-                self._flow_logs_for_existing_vpc(config, removal)
+                add_flow_logs(self, self.vpc, retention=log_retention(config.log_retention_days), retain=config.retain_data)
         else:
             nat_provider = None
             if config.nat_instance:
@@ -88,18 +83,6 @@ class PortalNetwork(Construct):
     @property
     def isolated_subnets(self) -> ec2.SubnetSelection:
         return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-
-    def _flow_logs_for_existing_vpc(self, config: PortalConfig, removal: RemovalPolicy) -> None:
-        key = kms.Key(self, "FlowLogKey", description="Encrypts the portal VPC's flow logs", enable_key_rotation=True, removal_policy=removal)
-        key.grant_encrypt_decrypt(iam.ServicePrincipal("logs.amazonaws.com"))
-        group = logs.LogGroup(self, "FlowLogs", encryption_key=key, retention=log_retention(config.log_retention_days), removal_policy=removal)
-        ec2.FlowLog(
-            self,
-            "FlowLog",
-            resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(group),
-            traffic_type=ec2.FlowLogTrafficType.ALL,
-        )
 
     def _add_endpoints(self) -> None:
         # Only HTTPS from inside the VPC reaches the endpoints.

@@ -13,7 +13,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,20 +125,25 @@ class Generated:
     def service_name(self) -> str:
         return str(self.answers["service_name"])
 
+    def start_synth(self, pool: ThreadPoolExecutor) -> None:
+        """Start ``python infra/app.py`` in the background (offline, no AWS credentials)."""
+        if "synth" in self.cache:
+            return
+        outdir = self.path.parent / "cdk.out"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+        env.update(
+            CDK_OUTDIR=str(outdir),
+            PATH=f"{NODE_BIN}{os.pathsep}{env.get('PATH', '')}",
+            JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
+            AWS_EC2_METADATA_DISABLED="true",
+        )
+        command = [sys.executable, "infra/app.py"]
+        self.cache["synth"] = (pool.submit(subprocess.run, command, cwd=self.path, env=env, capture_output=True, text=True, timeout=600), outdir)
+
     def synth(self) -> Path:
-        """``python infra/app.py`` once (offline, no AWS credentials); the cloud assembly folder."""
-        if "synth" not in self.cache:
-            outdir = self.path.parent / "cdk.out"
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
-            env.update(
-                CDK_OUTDIR=str(outdir),
-                PATH=f"{NODE_BIN}{os.pathsep}{env.get('PATH', '')}",
-                JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
-                AWS_EC2_METADATA_DISABLED="true",
-            )
-            result = subprocess.run([sys.executable, "infra/app.py"], cwd=self.path, env=env, capture_output=True, text=True, timeout=600)
-            self.cache["synth"] = (result, outdir)
-        result, outdir = self.cache["synth"]  # type: ignore[misc]
+        """The cloud assembly folder of ``python infra/app.py``, once it has finished successfully."""
+        future, outdir = self.cache["synth"]  # type: ignore[misc]
+        result = future.result()
         assert result.returncode == 0, f"synth of {self.case} {self.tier} failed:\n{result.stdout}\n{result.stderr}"
         return outdir
 
@@ -159,11 +165,14 @@ def generate(tier: str, answers: Mapping[str, object], output_dir: Path) -> Path
 
 
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Generated]:
-    """Every case of every tier, generated once."""
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], Generated]]:
+    """Every case of every tier, generated once; their syntheses run two at a time in the background."""
     result = {}
     for tier, cases in CASES.items():
         for case, answers in cases.items():
             folder = tmp_path_factory.mktemp(f"{tier}-{case}")
             result[(tier, case)] = Generated(tier, case, answers, generate(tier, answers, folder))
-    return result
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for repo in result.values():
+            repo.start_synth(pool)
+        yield result

@@ -18,6 +18,19 @@ BAD_ANSWERS = [
     pytest.param("lambda", {"service_name": "Orders_API"}, r"service_name = 'Orders_API': must match \^\[a-z\]", id="bad-service-name"),
     pytest.param("lambda", {"service_name": "orders", "timeout_seconds": "901"}, r"timeout_seconds = '901': must be at most 900", id="timeout-901"),
     pytest.param("lambda", {"service_name": "orders", "memory_mib": "lots"}, r"memory_mib = 'lots': expected a whole number", id="not-a-number"),
+    pytest.param(
+        "fargate",
+        {"service_name": "orders", "cpu": "256", "memory_mib": "4096"},
+        r"memory_mib = 4096 with cpu = 256: Fargate accepts 512, 1024, 2048 MiB for 256 CPU units",
+        id="bad-cpu-memory-pair",
+    ),
+    pytest.param(
+        "eks",
+        {"service_name": "orders", "cpu_request": "2", "cpu_limit": "500m"},
+        r"cpu_request = '2' is above cpu_limit = '500m'",
+        id="request-above-limit",
+    ),
+    pytest.param("eks", {"service_name": "orders", "aws_account_id": "1234"}, r"aws_account_id = '1234': must match", id="bad-account"),
 ]
 
 

@@ -9,7 +9,8 @@
 // @backstage/plugin-scaffolder-common. Relation targets (owner, system, dependsOn, ...) are
 // parsed the way the backend's built-in processor parses them: a reference without a kind
 // where the relation has no default kind (dependsOn) is an error. Location targets that are
-// relative paths must exist. Entities defined twice are an error.
+// relative paths must exist. Template parameter patterns must compile as the form's JavaScript
+// regular expressions. Entities defined twice are an error.
 // With --strict-refs, a relation target that is not defined in the given files is an error
 // (otherwise a warning).
 // Prints every problem as "FILE: KIND:NAMESPACE/NAME: message"; exit status 1 if any.
@@ -126,6 +127,25 @@ function collectReferences(file, entity, problems) {
   }
 }
 
+// The scaffolder's form validates parameters with ajv, which compiles each pattern as a
+// Unicode-mode JavaScript RegExp: a pattern valid in Python (e.g. an escaped quote) can fail there.
+function checkParameterPatterns(entity, problems) {
+  const pages = [entity.spec?.parameters ?? []].flat();
+  const visit = (schema, where) => {
+    if (!schema || typeof schema !== 'object') return;
+    if (typeof schema.pattern === 'string') {
+      try {
+        new RegExp(schema.pattern, 'u');
+      } catch (error) {
+        problems.push(`${where}.pattern: not a valid JavaScript (Unicode) regular expression: ${error.message}`);
+      }
+    }
+    for (const [key, value] of Object.entries(schema.properties ?? {})) visit(value, `${where}.properties.${key}`);
+    if (schema.items) visit(schema.items, `${where}.items`);
+  };
+  pages.forEach((page, index) => visit(page, `spec.parameters[${index}]`));
+}
+
 async function validateEntity(file, original) {
   const problems = [];
   let entity;
@@ -152,6 +172,7 @@ async function validateEntity(file, original) {
   if (problems.length === 0) {
     collectReferences(file, entity, problems);
     if (entity.kind === 'Location') await checkLocation(file, entity, problems);
+    if (entity.kind === 'Template') checkParameterPatterns(entity, problems);
   }
   return { entity, problems };
 }

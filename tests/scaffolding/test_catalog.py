@@ -71,3 +71,14 @@ def test_portal_component_depends_on_its_resources() -> None:
     resources = {f"resource:default/{d['metadata']['name']}": d["spec"]["type"] for d in docs if d["kind"] == "Resource"}
     assert set(portal["spec"]["dependsOn"]) == set(resources)
     assert sorted(resources.values()) == ["database", "identity-provider", "s3-bucket"]
+
+
+def test_validator_compiles_template_patterns_as_the_form_does(tmp_path: Path) -> None:
+    bad = tmp_path / "template.yaml"
+    bad.write_text(
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  type: service\n  owner: platform-team\n"
+        "  parameters:\n    - properties:\n        a:\n          type: string\n          pattern: '^[^\\\"]+$'\n  steps: []\n"
+    )
+    result = run_validator(bad)
+    assert result.returncode == 1
+    assert "spec.parameters[0].properties.a.pattern: not a valid JavaScript (Unicode) regular expression" in result.stderr

@@ -9,12 +9,15 @@ generated repository would take minutes.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,39 +116,63 @@ CASES: dict[str, dict[str, dict[str, object]]] = {
 }
 
 
+@contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (between threads and between pytest-xdist workers)."""
+    with open(lock_file, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @dataclass
 class Generated:
+    """One generated repository in ``folder/<service_name>``; its synthesis goes to ``folder/cdk.out``."""
+
     tier: str
     case: str
     answers: Mapping[str, object]
-    path: Path
-    cache: dict[str, object] = field(default_factory=dict)
+    folder: Path
+    future: Future[dict[str, object]] | None = field(default=None, repr=False)
 
     @property
     def service_name(self) -> str:
         return str(self.answers["service_name"])
 
+    @property
+    def path(self) -> Path:
+        return self.folder / self.service_name
+
+    @property
+    def outdir(self) -> Path:
+        return self.folder / "cdk.out"
+
+    def _run_synth(self) -> dict[str, object]:
+        """``python infra/app.py`` offline (no AWS credentials), once across workers; its result."""
+        record = self.folder / "synth.json"
+        with exclusive(self.folder / "synth.lock"):
+            if not record.exists():
+                env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+                env.update(
+                    CDK_OUTDIR=str(self.outdir),
+                    PATH=f"{NODE_BIN}{os.pathsep}{env.get('PATH', '')}",
+                    JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
+                    AWS_EC2_METADATA_DISABLED="true",
+                )
+                result = subprocess.run([sys.executable, "infra/app.py"], cwd=self.path, env=env, capture_output=True, text=True, timeout=600)
+                record.write_text(json.dumps({"returncode": result.returncode, "output": result.stdout + result.stderr}))
+            return json.loads(record.read_text())
+
     def start_synth(self, pool: ThreadPoolExecutor) -> None:
-        """Start ``python infra/app.py`` in the background (offline, no AWS credentials)."""
-        if "synth" in self.cache:
-            return
-        outdir = self.path.parent / "cdk.out"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
-        env.update(
-            CDK_OUTDIR=str(outdir),
-            PATH=f"{NODE_BIN}{os.pathsep}{env.get('PATH', '')}",
-            JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
-            AWS_EC2_METADATA_DISABLED="true",
-        )
-        command = [sys.executable, "infra/app.py"]
-        self.cache["synth"] = (pool.submit(subprocess.run, command, cwd=self.path, env=env, capture_output=True, text=True, timeout=600), outdir)
+        self.future = pool.submit(self._run_synth)
 
     def synth(self) -> Path:
         """The cloud assembly folder of ``python infra/app.py``, once it has finished successfully."""
-        future, outdir = self.cache["synth"]  # type: ignore[misc]
-        result = future.result()
-        assert result.returncode == 0, f"synth of {self.case} {self.tier} failed:\n{result.stdout}\n{result.stderr}"
-        return outdir
+        result = self.future.result() if self.future else self._run_synth()
+        assert result["returncode"] == 0, f"synth of {self.case} {self.tier} failed:\n{result['output']}"
+        return self.outdir
 
     def templates(self) -> dict[str, dict[str, object]]:
         return {p.name: json.loads(p.read_text()) for p in sorted(self.synth().glob("*.template.json"))}
@@ -166,12 +193,22 @@ def generate(tier: str, answers: Mapping[str, object], output_dir: Path) -> Path
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], Generated]]:
-    """Every case of every tier, generated once; their syntheses run two at a time in the background."""
+    """Every case of every tier, generated once (also under pytest-xdist: the first worker to need
+    a case makes it, the others reuse it); syntheses run two at a time in the background."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "scaffolding"
+    shared.mkdir(exist_ok=True)
     result = {}
     for tier, cases in CASES.items():
         for case, answers in cases.items():
-            folder = tmp_path_factory.mktemp(f"{tier}-{case}")
-            result[(tier, case)] = Generated(tier, case, answers, generate(tier, answers, folder))
+            repo = Generated(tier, case, answers, shared / f"{tier}-{case}")
+            with exclusive(shared / f"{tier}-{case}.lock"):
+                if not (shared / f"{tier}-{case}.done").exists():
+                    shutil.rmtree(repo.folder, ignore_errors=True)
+                    repo.folder.mkdir()
+                    generate(tier, answers, repo.folder)
+                    (shared / f"{tier}-{case}.done").touch()
+            result[(tier, case)] = repo
     with ThreadPoolExecutor(max_workers=2) as pool:
         for repo in result.values():
             repo.start_synth(pool)

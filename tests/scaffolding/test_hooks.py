@@ -11,6 +11,7 @@ from cookiecutter.environment import StrictEnvironment
 from cookiecutter.exceptions import FailedHookException
 
 from stagelift.scaffolding import check_answers
+from tests.conftest import REPO_ROOT
 
 from .conftest import COOKIECUTTERS, cookiecutter_defaults, generate
 
@@ -67,3 +68,34 @@ def test_hook_without_stagelift_still_checks_each_answer(tmp_path: Path) -> None
     good = StrictEnvironment(context={}).from_string(source).render(cookiecutter={**cookiecutter_defaults("lambda"), "service_name": "orders", "github_repo": "orders"})
     hook.write_text(good)
     assert subprocess.run([sys.executable, "-I", "-S", str(hook)], cwd=tmp_path, capture_output=True, text=True).returncode == 0
+
+
+def test_a_choice_outside_the_list_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"nodejs22.x provided for choice variable runtime, but the choices are \['python3.13', 'python3.14'\]"):
+        generate("lambda", {"service_name": "orders", "runtime": "nodejs22.x"}, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("tier", ["lambda", "fargate"])
+def test_cookiecutter_cli_with_no_input(tier: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cookiecutter"), "--no-input", f"cookiecutters/{tier}-service", "service_name=cli-made", "--output-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "cli-made" / "catalog-info.yaml").is_file()
+    assert (tmp_path / "cli-made" / "infra" / "app.py").is_file()
+
+
+def test_cookiecutter_cli_reports_bad_answers(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cookiecutter"), "--no-input", "cookiecutters/fargate-service", "service_name=x", "--output-dir", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "service_name = 'x': must match" in result.stderr
+    assert list(tmp_path.iterdir()) == []

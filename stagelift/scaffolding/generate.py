@@ -77,9 +77,10 @@ def parameters(spec: TierSpec) -> list[dict[str, object]]:
             }
         },
     }
-    for page in pages.values():
+    for title, page in pages.items():
         if not page["required"]:
             del page["required"]
+        page.update(spec.page_rules.get(title, {}))
     return list(pages.values())
 
 

@@ -78,6 +78,8 @@ class TierSpec:
     summary: str
     runtime_tag: str
     questions: tuple[Question, ...]
+    # Extra JSON Schema keywords per form page (cross-field rules the form can express).
+    page_rules: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
     @property
     def stage(self) -> int:
@@ -242,7 +244,23 @@ def _fargate() -> TierSpec:
         from_model(m, "enable_messaging", DATA, title="SNS topic + SQS queue"),
         *_repository(),
     ]
-    return TierSpec("fargate", m, "AWS ECS Fargate service (stage 2)", "A containerized HTTP service on ECS Fargate behind a load balancer, with optional PostgreSQL, Redis and messaging", "ecs", tuple(questions))
+    # The CPU/memory pairs Fargate accepts, as conditions the portal's form checks (the CLI's hook
+    # checks them through the model).
+    pairs_rule = {
+        "allOf": [
+            {"if": {"properties": {"cpu": {"const": cpu}}, "required": ["cpu"]}, "then": {"properties": {"memory_mib": {"enum": list(mems)}}}}
+            for cpu, mems in FARGATE_MEMORY_BY_CPU.items()
+        ]
+    }
+    return TierSpec(
+        "fargate",
+        m,
+        "AWS ECS Fargate service (stage 2)",
+        "A containerized HTTP service on ECS Fargate behind a load balancer, with optional PostgreSQL, Redis and messaging",
+        "ecs",
+        tuple(questions),
+        page_rules={RUNTIME: pairs_rule},
+    )
 
 
 def _eks() -> TierSpec:

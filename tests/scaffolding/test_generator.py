@@ -139,3 +139,16 @@ def test_template_publishes_registers_and_links(tier: str) -> None:
     repo_url = next(p["properties"]["repoUrl"] for p in spec["parameters"] if "repoUrl" in p["properties"])
     assert repo_url["ui:field"] == "RepoUrlPicker"
     assert {link["title"] for link in spec["output"]["links"]} == {"Repository", "Open in catalog"}
+
+
+def test_fargate_form_accepts_exactly_the_cpu_memory_pairs_fargate_accepts() -> None:
+    (page,) = [p for p in template("fargate")["spec"]["parameters"] if "cpu" in p["properties"]]
+    schema = {k: v for k, v in page.items() if k != "title"}
+    schema["properties"] = {n: {k: v for k, v in p.items() if not k.startswith("ui:")} for n, p in page["properties"].items()}
+    validator = jsonschema.Draft7Validator(schema)
+    defaults = {n: p["default"] for n, p in schema["properties"].items() if "default" in p}
+    memories = sorted({m for ms in FARGATE_MEMORY_BY_CPU.values() for m in ms})
+    for cpu, allowed in FARGATE_MEMORY_BY_CPU.items():
+        for memory in memories:
+            valid = validator.is_valid({**defaults, "cpu": cpu, "memory_mib": memory})
+            assert valid == (memory in allowed), (cpu, memory)

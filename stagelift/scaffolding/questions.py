@@ -103,7 +103,8 @@ def _field_schema(model: type[BaseModel], name: str) -> tuple[dict[str, object],
         (branch,) = branches
         schema.update(branch)
         optional = True
-    schema.pop("default", None) if schema.get("default") is None else None
+    if schema.get("default", "") is None:
+        del schema["default"]  # unset optional: no default in the form, "" in cookiecutter.json
     return schema, optional
 
 

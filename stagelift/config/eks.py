@@ -35,7 +35,7 @@ class EksPlatformConfig(StageliftModel):
     """Options of ``EksPlatform``: the cluster the platform team deploys once."""
 
     cluster_name: str = Field(default="platform", pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$", description="EKS cluster name")
-    kubernetes_version: KubernetesVersion = Field(default="1.34", description="Kubernetes version of the control plane")
+    kubernetes_version: KubernetesVersion = Field(default="1.36", description="Kubernetes version of the control plane (default: the newest EKS supports here)")
     node_provisioning: NodeProvisioning = Field(default="managed-node-group", description="managed-node-group or karpenter")
     instance_types: tuple[str, ...] = Field(default=("m7g.large",), min_length=1, description="Node instance types")
     min_nodes: int = Field(default=2, ge=1, le=100, description="Minimum nodes (managed node group, or the Karpenter bootstrap group)")

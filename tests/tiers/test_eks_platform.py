@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import json
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from aws_cdk.assertions import Capture, Match, Template
 
 from stagelift.checks import cfn_lint_errors, nag_findings
 from stagelift.config import ConfigError, EksPlatformConfig, validate
+from stagelift.config.eks import KubernetesVersion
 from stagelift.constructs import EksPlatform
 from stagelift.constructs.eks_platform import is_graviton, vcpus
 from tests.conftest import new_app
@@ -50,7 +53,8 @@ def test_cluster_runs_the_configured_version_with_encrypted_secrets_and_all_logs
         "AWS::EKS::Cluster",
         {
             "Name": "platform",
-            "Version": "1.34",
+            # The default is the newest version the configuration accepts.
+            "Version": get_args(KubernetesVersion)[-1],
             "EncryptionConfig": [{"Provider": {"KeyArn": {"Fn::GetAtt": [key, "Arn"]}}, "Resources": ["secrets"]}],
             "Logging": {"ClusterLogging": {"EnabledTypes": [{"Type": t} for t in ALL_LOG_TYPES]}},
         },

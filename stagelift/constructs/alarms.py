@@ -8,6 +8,7 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
@@ -67,3 +68,14 @@ class AlarmTopic(Construct):
         alarm.add_alarm_action(self._action)
         alarm.add_ok_action(self._action)
         return alarm
+
+    def dead_letter_alarm(self, scope: Construct, *, queue: sqs.IQueue, service_name: str) -> cloudwatch.Alarm:
+        """Alarm as soon as one message lands in ``queue`` (a dead-letter queue should stay empty)."""
+        return self.alarm(
+            scope,
+            "DeadLettersAlarm",
+            metric=queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM),
+            threshold=0,
+            evaluation_periods=1,
+            description=f"{service_name}: messages reached the dead-letter queue",
+        )

@@ -391,12 +391,5 @@ class FargateService(Construct):
             description=f"{config.service_name}: memory above 85 % although autoscaling is on (check maxCapacity)",
         )
         if self.dead_letter_queue is not None:
-            topic.alarm(
-                self,
-                "DeadLettersAlarm",
-                metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM),
-                threshold=0,
-                evaluation_periods=1,
-                description=f"{config.service_name}: messages reached the dead-letter queue",
-            )
+            topic.dead_letter_alarm(self, queue=self.dead_letter_queue, service_name=config.service_name)
         return topic

@@ -16,7 +16,23 @@ PRIVATE = "private"
 ISOLATED = "isolated"
 
 
-class ServiceNetwork(Construct):
+class ThreeTierSubnets:
+    """Subnet selections of a three-tier VPC: public (load balancers), private (compute), isolated (data)."""
+
+    @property
+    def public_subnets(self) -> ec2.SubnetSelection:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
+
+    @property
+    def private_subnets(self) -> ec2.SubnetSelection:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+
+    @property
+    def isolated_subnets(self) -> ec2.SubnetSelection:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+
+
+class ServiceNetwork(ThreeTierSubnets, Construct):
     """VPC with public, private-with-egress and isolated subnets in every AZ, plus flow logs.
 
     Flow logs go to a KMS-encrypted CloudWatch log group (all traffic, rejected and accepted),
@@ -67,17 +83,6 @@ class ServiceNetwork(Construct):
             add_flow_logs(self, self.vpc, retention=flow_log_retention, retain=retain) if flow_logs else None
         )
 
-    @property
-    def public_subnets(self) -> ec2.SubnetSelection:
-        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
-
-    @property
-    def private_subnets(self) -> ec2.SubnetSelection:
-        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-
-    @property
-    def isolated_subnets(self) -> ec2.SubnetSelection:
-        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
 
 def add_flow_logs(scope: Construct, vpc: ec2.IVpc, *, retention: logs.RetentionDays, retain: bool) -> logs.LogGroup:

@@ -7,7 +7,7 @@ from constructs import Construct
 
 from ...config.portal import PortalConfig
 from ..nag import acknowledge
-from ..network import ServiceNetwork, add_flow_logs
+from ..network import ServiceNetwork, ThreeTierSubnets, add_flow_logs
 from ..retention import log_retention
 
 # Interface endpoints for everything a task reaches at start-up: image pull (ECR API + Docker
@@ -20,7 +20,7 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
 }
 
 
-class PortalNetwork(Construct):
+class PortalNetwork(ThreeTierSubnets, Construct):
     """VPC for the portal: public (load balancer), private with egress (tasks), isolated (database).
 
     With ``config.vpc_id`` the existing VPC and its subnets are used as given (no lookup);
@@ -71,18 +71,6 @@ class PortalNetwork(Construct):
         self.endpoint_security_group: ec2.SecurityGroup | None = None
         if config.vpc_endpoints:
             self._add_endpoints()
-
-    @property
-    def public_subnets(self) -> ec2.SubnetSelection:
-        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
-
-    @property
-    def private_subnets(self) -> ec2.SubnetSelection:
-        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-
-    @property
-    def isolated_subnets(self) -> ec2.SubnetSelection:
-        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
     def _add_endpoints(self) -> None:
         # Only HTTPS from inside the VPC reaches the endpoints.

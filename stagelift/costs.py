@@ -20,10 +20,10 @@ import argparse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-import re
 import sys
 
 from .config.portal import ENVIRONMENTS, PortalConfig, load_portal_config
+from .generated_blocks import read_block, update_blocks
 
 REGION = "us-east-1"
 PRICES_CHECKED = "2026-11-23"
@@ -458,39 +458,19 @@ def profile_estimates(environments: Iterable[str] = ENVIRONMENTS) -> list[CostEs
     return result
 
 
-MARKERS = {
-    "costs": ("<!-- costs:start -->", "<!-- costs:end -->"),
-    "prices": ("<!-- prices:start -->", "<!-- prices:end -->"),
-}
-
-
 def generated_blocks() -> dict[str, str]:
     """What goes between each pair of README markers."""
     return {"costs": markdown_table(profile_estimates()), "prices": price_table() + "\n\nAssumptions, the same for every profile:\n\n" + assumptions_list()}
 
 
 def readme_block(text: str, name: str) -> str:
-    """The text between the ``name`` markers of ``text`` (stripped)."""
-    start, end = MARKERS[name]
-    match = re.search(re.escape(start) + r"\n(.*?)\n?" + re.escape(end), text, re.S)
-    if match is None:
-        raise ValueError(f"no {start} ... {end} block")
-    return match.group(1).strip()
+    """The text between the ``name`` markers (``costs`` or ``prices``) of ``text``."""
+    return read_block(text, name)
 
 
 def update_readme(path: Path) -> bool:
     """Rewrite the generated blocks of ``path``; True if anything changed."""
-    text = path.read_text()
-    new = text
-    for name, body in generated_blocks().items():
-        start, end = MARKERS[name]
-        pattern = re.escape(start) + r"\n.*?\n?" + re.escape(end)
-        if not re.search(pattern, new, re.S):
-            raise ValueError(f"{path} has no {start} ... {end} block")
-        new = re.sub(pattern, lambda _m, s=start, b=body, e=end: f"{s}\n{b}\n{e}", new, count=1, flags=re.S)
-    if new != text:
-        path.write_text(new)
-    return new != text
+    return update_blocks(path, generated_blocks())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

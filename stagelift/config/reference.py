@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..generated_blocks import update_blocks
 from .portal import ENVIRONMENTS, PROFILES, PortalConfig
 
-START, END = "<!-- portal-config:start -->", "<!-- portal-config:end -->"
+BLOCK = "portal-config"
 
 
 def _value(value: object) -> str:
@@ -41,12 +42,7 @@ def markdown_table() -> str:
 
 def update(path: Path) -> bool:
     """Rewrite the table in ``path``; True when it changed."""
-    text = path.read_text()
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{markdown_table()}\n{END}{tail}"
-    path.write_text(new)
-    return new != text
+    return update_blocks(path, {BLOCK: markdown_table()})
 
 
 def main() -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from stagelift.config import CONTEXT_KEYS, PROFILES
-from stagelift.config.reference import END, START, markdown_table
+from stagelift.config.reference import BLOCK, markdown_table
+from stagelift.generated_blocks import read_block
 from tests.conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text()
 
 
 def reference_section() -> str:
-    return README.split(START, 1)[1].split(END, 1)[0].strip()
+    return read_block(README, BLOCK)
 
 
 def test_configuration_reference_is_up_to_date() -> None:

@@ -139,7 +139,8 @@ class PortalConfig(StageliftModel):
 
     @property
     def has_image(self) -> bool:
-        return self.image_tag is not None or self.image_uri is not None
+        """An image to run exists or is built: an ECR tag, an image URI, or a Backstage app to build."""
+        return self.image_tag is not None or self.image_uri is not None or self.portal_app_path is not None
 
     @property
     def production(self) -> bool:
@@ -188,8 +189,6 @@ class PortalConfig(StageliftModel):
                     raise ValueError(f"{key} = {bad!r}: subnet ids look like subnet-0123456789abcdef0")
         elif any(subnet_lists.values()):
             raise ValueError(f"{', '.join(k for k, v in subnet_lists.items() if v)} given without vpcId")
-        if self.image_tag is not None and self.image_uri is not None:
-            raise ValueError("imageTag and imageUri are both set: imageTag picks a tag in the portal's ECR repository, imageUri replaces that repository; give one")
         if self.min_capacity > self.max_capacity:
             raise ValueError(f"minCapacity = {self.min_capacity} is above maxCapacity = {self.max_capacity}")
         if self.has_image and not self.min_capacity <= self.desired_count <= self.max_capacity:

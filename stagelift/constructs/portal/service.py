@@ -9,7 +9,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -130,12 +129,13 @@ class PortalService(Construct):
         self.container.add_container_dependencies(ecs.ContainerDependency(container=bootstrap, condition=ecs.ContainerDependencyCondition.SUCCESS))
         self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description="Portal tasks: reachable from the load balancer only")
         capacity = "FARGATE_SPOT" if config.fargate_spot else "FARGATE"
+        runs_tasks = image is not None or config.has_image
         self.service = ecs.FargateService(
             self,
             "Service",
             cluster=self.cluster,
             task_definition=self.task_definition,
-            desired_count=config.desired_count if config.has_image or image is not None else 0,
+            desired_count=config.desired_count if runs_tasks else 0,
             vpc_subnets=subnets,
             security_groups=[self.security_group],
             assign_public_ip=False,
@@ -156,7 +156,7 @@ class PortalService(Construct):
             health_check=elbv2.HealthCheck(path=HEALTH_CHECK_PATH, healthy_http_codes="200", interval=Duration.seconds(15), healthy_threshold_count=2, unhealthy_threshold_count=3),
         )
         self.scaling: ecs.ScalableTaskCount | None = None
-        if config.has_image or image is not None:
+        if runs_tasks:
             self.scaling = self.service.auto_scale_task_count(min_capacity=config.min_capacity, max_capacity=config.max_capacity)
             self.scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=config.cpu_target_percent)
             self.scaling.scale_on_memory_utilization("Memory", target_utilization_percent=config.memory_target_percent)
@@ -171,6 +171,3 @@ class PortalService(Construct):
         if config.image_uri is not None:
             return ecs.ContainerImage.from_registry(config.image_uri)
         return ecs.ContainerImage.from_ecr_repository(self.repository, config.image_tag or PLACEHOLDER_TAG)
-
-    def grant_task(self, statement: iam.PolicyStatement) -> None:
-        self.task_definition.add_to_task_role_policy(statement)

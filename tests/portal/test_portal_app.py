@@ -32,7 +32,8 @@ def run_app(tmp_path: Path, name: str, context: dict[str, object], *extra: str) 
     outdir = tmp_path / name
     env = offline_env(tmp_path, context)
     env["CDK_OUTDIR"] = str(outdir)
-    result = subprocess.run([sys.executable, *extra, "app.py"] if not extra else [sys.executable, *extra], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    # By default the app itself; ``extra`` replaces that with other interpreter arguments.
+    result = subprocess.run([sys.executable, *(extra or ("app.py",))], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
     return result, outdir
 
 

@@ -53,6 +53,7 @@ class Estimate:
     region: str = "us-east-1"
     notes: tuple[str, ...] = ()  # token and condition assumptions made while reading the template
     unpriced: tuple[str, ...] = ()  # resources whose price is not in the list (priced at 0)
+    prices_used: tuple[str, ...] = ()  # keys of the price list this estimate read
 
     @property
     def total(self) -> Decimal:
@@ -84,12 +85,16 @@ class _Pricing:
         self.hours = Decimal(prices.hours_per_month)
         self.parts: dict[str, _Part] = {}
         self.unpriced: list[str] = []
+        self.used: list[str] = []
         # facts shared between lines
         self.fargate_tasks: dict[str, Decimal] = {}  # service id -> running tasks
         self.fargate_tasks_by_cluster: dict[str | None, Decimal] = {}
 
     def price(self, key: str) -> Decimal:
-        return self.prices.value(key, self.view.region)
+        value = self.prices.value(key, self.view.region)
+        if key not in self.used:
+            self.used.append(key)
+        return value
 
     def try_price(self, key: str, logical_id: str) -> Decimal | None:
         try:
@@ -744,4 +749,4 @@ def estimate_template(
     state = _Pricing(view, prices or load_prices(), assumptions or Assumptions.defaults())
     for pricer in PRICERS:
         pricer(state)
-    return Estimate(state.lines(), region, tuple(view.notes), tuple(state.unpriced))
+    return Estimate(state.lines(), region, tuple(view.notes), tuple(state.unpriced), tuple(state.used))

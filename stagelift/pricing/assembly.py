@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,11 @@ def estimate_assembly(
         if not template_file:
             continue
         template = _with_nested(_read(folder / template_file), folder)
-        result[artifact_id] = estimate_template(template, region=region, assumptions=assumptions, prices=prices)
+        est = estimate_template(template, region=region, assumptions=assumptions, prices=prices)
+        deployed = str(artifact.get("environment", "")).rsplit("/", 1)[-1]
+        if deployed and deployed != region and not deployed.startswith("unknown"):
+            est = replace(est, notes=(f"deployed to {deployed}, priced at {region} list prices",) + est.notes)
+        result[artifact_id] = est
     # Nested cloud assemblies (CDK stages) hold their own stacks.
     for artifact_id, artifact in (manifest.get("artifacts") or {}).items():
         if artifact.get("type") == "cdk:cloud-assembly":

@@ -185,10 +185,11 @@ def _spot_share(p: _Pricing, service_id: str, props: Mapping[str, Any], count: D
 def _fargate(p: _Pricing) -> None:
     for service_id, props in p.view.of_type("AWS::ECS::Service"):
         launch = p.view.text(props, "LaunchType", None, service_id)
-        strategy = props.get("CapacityProviderStrategy")
-        if launch not in (None, "FARGATE") or (launch is None and not strategy):
-            if launch == "EC2" or launch == "EXTERNAL":
-                continue  # runs on instances priced elsewhere
+        strategy = p.view.get(props, "CapacityProviderStrategy", [], service_id) or []
+        providers = {str(p.view.resolve(s.get("CapacityProvider"))) for s in strategy if isinstance(s, Mapping)}
+        if launch in ("EC2", "EXTERNAL") or (providers and not providers <= {"FARGATE", "FARGATE_SPOT"}):
+            p.view.note(f"{service_id}: runs on EC2 capacity (priced as its instances, if in this template)")
+            continue
         task_id = ref_target(props.get("TaskDefinition"))
         task = p.view.props(task_id)
         if not task:
@@ -199,7 +200,9 @@ def _fargate(p: _Pricing) -> None:
         gb = (p.view.number(task, "Memory", 512, where) or Decimal(512)) / KIB
         arm = (p.view.get(task, "RuntimePlatform", {}, where) or {}).get("CpuArchitecture") == "ARM64"
         count = _desired_count(p, service_id, props)
-        spot = _spot_share(p, service_id, props, count) if not arm else Decimal(0)
+        # Fargate Spot runs x86 tasks only; the share is the strategy's even when no task runs yet.
+        spot_share = _spot_share(p, service_id, props, count or Decimal(1)) / (count or Decimal(1)) if not arm else Decimal(0)
+        spot = spot_share * count
         on_demand = count - spot
         cluster = ref_target(props.get("Cluster"))
         p.fargate_tasks[service_id] = count
@@ -213,7 +216,7 @@ def _fargate(p: _Pricing) -> None:
             s_vcpu, s_gb = p.price("fargate_spot_vcpu_hour"), p.price("fargate_spot_gb_hour")
             amount += spot * p.hours * (cpu * s_vcpu + gb * s_gb)
             why = (why + " + " if on_demand else "") + f"{fmt(spot)} Spot × {p.hours} h × ({fmt(cpu)} vCPU × ${s_vcpu} + {fmt(gb)} GB × ${s_gb})"
-        kind = "Spot" if spot == count and count else ("on-demand" if not spot else f"{fmt(spot)} on Spot")
+        kind = "Spot" if spot_share == 1 else ("on-demand" if not spot_share else f"{fmt(spot)} on Spot")
         detail = f"{fmt(count)} × {fmt(cpu)} vCPU / {fmt(gb)} GB, {kind}" + (", ARM" if arch else "")
         p.add("ECS Fargate tasks", [service_id, where], amount, detail, why)
 
@@ -309,7 +312,7 @@ def _interface_endpoints(p: _Pricing) -> list[tuple[str, int]]:
 
 
 def _nat_gateways(p: _Pricing) -> None:
-    gateways = [g for g, props in p.view.of_type("AWS::EC2::NatGateway") if props.get("ConnectivityType", "public") != "private" or True]
+    gateways = [g for g, _ in p.view.of_type("AWS::EC2::NatGateway")]  # private ones bill the same hours
     if not gateways:
         return
     tasks = sum(p.fargate_tasks.values(), Decimal(0))
@@ -700,6 +703,20 @@ def _eks(p: _Pricing) -> None:
         )
 
 
+_RUNTIME_CREATORS = {
+    "karpenter": "Karpenter launches EC2 nodes at run time: they are not in the template and not priced",
+    "aws-load-balancer-controller": "the AWS Load Balancer Controller creates load balancers for Ingresses at run time: not in the template, not priced",
+}
+
+
+def _runtime_resources(p: _Pricing) -> None:
+    """Say so when a Helm chart will create billable resources CloudFormation never sees."""
+    for chart_id, props in p.view.of_type("Custom::AWSCDK-EKS-HelmChart"):
+        chart = str(props.get("Chart", ""))
+        if chart in _RUNTIME_CREATORS:
+            p.view.note(f"{chart_id}: {_RUNTIME_CREATORS[chart]}")
+
+
 # The order of the lines (the README table's row order follows it).
 PRICERS: tuple[Callable[[_Pricing], None], ...] = (
     _fargate,
@@ -729,6 +746,7 @@ PRICERS: tuple[Callable[[_Pricing], None], ...] = (
     _msk,
     _efs,
     _eks,
+    _runtime_resources,
 )
 
 

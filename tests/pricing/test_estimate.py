@@ -14,6 +14,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sqs as sqs
 
+from stagelift import cli
 from stagelift.config import ConfigError
 from stagelift.pricing import Estimate, estimate_assembly, estimate_template, load_assumptions, load_prices
 from tests.conftest import REPO_ROOT, new_app
@@ -101,6 +102,10 @@ def test_lines_are_the_price_list_arithmetic_to_the_cent(assembly: tuple[str, Pa
         assert est.cost("EKS clusters") == cents(H * price("eks_cluster_hour"))
         # 2 m7g.large nodes with the 20 GB default node volume
         assert est.cost("EKS nodes") == cents(2 * (H * price("ec2_hour:m7g.large") + 20 * price("ebs_gp3_gb_month")))
+        # What the template cannot show is said, not silently left out.
+        assert est.notes[0] == "deployed to eu-west-1, priced at us-east-1 list prices"
+        assert any("AWS Load Balancer Controller creates load balancers" in n for n in est.notes)
+        assert any("Karpenter launches EC2 nodes at run time" in n for n in estimates["EksPlatformKarpenter"].notes)
 
 
 @pytest.mark.parametrize("assembly", ["lambda_service"], indirect=True)
@@ -226,3 +231,36 @@ def test_nested_stacks_are_found_through_asset_metadata_under_cdk_synth(tmp_path
 def test_estimate_api_shape() -> None:
     est = estimate_template({"Resources": {}})
     assert isinstance(est, Estimate) and est.lines == [] and est.total == Decimal("0.00")
+
+
+def test_cli_estimate_prints_each_stack_and_refuses_a_bad_assumptions_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cdk.out"
+    app = cdk.App(outdir=str(out), context=new_app().node.get_all_context())
+    sqs.Queue(cdk.Stack(app, "Queues"), "Work")
+    app.synth()
+    assert cli.main(["pricing", "estimate", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Queues: $1.20 a month" in printed and "SQS" in printed
+    bad = tmp_path / "usage.yaml"
+    bad.write_text("nope: 1\n")
+    assert cli.main(["pricing", "estimate", str(out), "--assumptions", str(bad)]) == 1
+    assert "nope = 1: unknown key" in capsys.readouterr().err
+
+
+def test_services_on_ec2_capacity_are_not_priced_as_fargate() -> None:
+    template = {
+        "Resources": {
+            "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Cpu": "1024", "Memory": "2048"}},
+            "OnEc2": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": {"Ref": "Task"}, "LaunchType": "EC2", "DesiredCount": 2}},
+            "OnAsg": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": {"Ref": "Task"}, "DesiredCount": 2, "CapacityProviderStrategy": [{"CapacityProvider": {"Ref": "AsgProvider"}, "Weight": 1}]}},
+            "Mixed": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": {"Ref": "Task"}, "DesiredCount": 4, "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE", "Base": 1, "Weight": 1}, {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]}},
+        }
+    }
+    est = estimate_template(template)
+    line = est.line("ECS Fargate tasks")
+    assert line is not None and line.logical_ids == ("Mixed", "Task")
+    # Base 1 on FARGATE, the other 3 split 1:1: 2.5 on-demand, 1.5 on Spot
+    per_task = H * (price("fargate_vcpu_hour") + 2 * price("fargate_gb_hour"))
+    spot_task = H * (price("fargate_spot_vcpu_hour") + 2 * price("fargate_spot_gb_hour"))
+    assert line.monthly_usd == cents(Decimal("2.5") * per_task + Decimal("1.5") * spot_task)
+    assert line.detail == "4 × 1 vCPU / 2 GB, 1.5 on Spot"

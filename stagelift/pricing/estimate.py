@@ -161,7 +161,7 @@ def _desired_count(p: _Pricing, service_id: str, props: Mapping[str, Any]) -> De
         return count
     for target_id, target in p.view.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
         if mentions(target.get("ResourceId"), service_id):
-            return p.view.number(target, "MinCapacity", 1, target_id) or Decimal(1)
+            return p.view.quantity(target, "MinCapacity", 1, target_id)
     return Decimal(1)  # CloudFormation starts one task when DesiredCount is not given
 
 
@@ -196,8 +196,8 @@ def _fargate(p: _Pricing) -> None:
             p.view.note(f"{service_id}: task definition not in this template; not priced")
             continue
         where = task_id or service_id
-        cpu = (p.view.number(task, "Cpu", 256, where) or Decimal(256)) / KIB
-        gb = (p.view.number(task, "Memory", 512, where) or Decimal(512)) / KIB
+        cpu = p.view.quantity(task, "Cpu", 256, where) / KIB
+        gb = p.view.quantity(task, "Memory", 512, where) / KIB
         arm = (p.view.get(task, "RuntimePlatform", {}, where) or {}).get("CpuArchitecture") == "ARM64"
         count = _desired_count(p, service_id, props)
         # Fargate Spot runs x86 tasks only; the share is the strategy's even when no task runs yet.
@@ -229,7 +229,7 @@ def _instances(p: _Pricing) -> None:
         volume_gb = p.a.ec2_root_volume_gb
         for mapping in p.view.get(props, "BlockDeviceMappings", [], instance_id) or []:
             if isinstance(mapping, Mapping) and isinstance(mapping.get("Ebs"), Mapping):
-                volume_gb = p.view.number(mapping["Ebs"], "VolumeSize", volume_gb, instance_id) or volume_gb
+                volume_gb = p.view.quantity(mapping["Ebs"], "VolumeSize", volume_gb, instance_id)
         amount = p.hours * (hourly or 0) + volume_gb * p.price("ebs_gp3_gb_month")
         nat = p.view.get(props, "SourceDestCheck", True, instance_id) in (False, "false")
         why = f"{p.hours} h × ${hourly} + {fmt(volume_gb)} GB gp3 root volume × ${p.price('ebs_gp3_gb_month')}"
@@ -252,9 +252,10 @@ def _databases(p: _Pricing) -> None:
             cluster = clusters.get(cluster_id or "", {})
             if cls == "db.serverless":
                 scaling = p.view.get(cluster, "ServerlessV2ScalingConfiguration", {}, cluster_id or db_id) or {}
-                low = p.view.number(scaling, "MinCapacity", 0.5, cluster_id or db_id) if isinstance(scaling, Mapping) else Decimal("0.5")
-                high = p.view.number(scaling, "MaxCapacity", 256, cluster_id or db_id) if isinstance(scaling, Mapping) else Decimal(256)
-                acu = min(max(p.a.aurora_average_acu, low or 0), high or 256)
+                scaling = scaling if isinstance(scaling, Mapping) else {}
+                low = p.view.quantity(scaling, "MinCapacity", Decimal("0.5"), cluster_id or db_id)
+                high = p.view.quantity(scaling, "MaxCapacity", 256, cluster_id or db_id)
+                acu = min(max(p.a.aurora_average_acu, low), high)
                 rate = p.price("aurora_serverless_v2_acu_hour")
                 p.add("Aurora Serverless v2", [db_id], acu * p.hours * rate, f"{fmt(acu)} ACU average", f"{fmt(acu)} ACU × {p.hours} h × ${rate}")
             else:
@@ -274,7 +275,7 @@ def _databases(p: _Pricing) -> None:
             cls + (", Multi-AZ" if multi_az else ""),
             f"{p.hours} h × ${rate}" + (" × 2 (Multi-AZ: the standby is billed like the primary)" if multi_az else " (Single-AZ)"),
         )
-        storage = p.view.number(props, "AllocatedStorage", 20, db_id) or Decimal(20)
+        storage = p.view.quantity(props, "AllocatedStorage", 20, db_id)
         storage_type = (p.view.text(props, "StorageType", "gp2", db_id) or "gp2").lower()
         key = "rds_gp3_gb_month" if storage_type == "gp3" else "rds_gp2_gb_month"
         per_gb = p.price(key)
@@ -559,7 +560,7 @@ def _service_functions(p: _Pricing) -> set[str]:
 def _lambda(p: _Pricing) -> None:
     service = _service_functions(p)
     for fn_id, props in p.view.of_type("AWS::Lambda::Function"):
-        memory_gb = (p.view.number(props, "MemorySize", 128, fn_id) or Decimal(128)) / KIB
+        memory_gb = p.view.quantity(props, "MemorySize", 128, fn_id) / KIB
         arm = p.view.get(props, "Architectures", ["x86_64"], fn_id) == ["arm64"]
         millions = p.a.lambda_invocations_millions if fn_id in service else p.a.lambda_helper_invocations_millions
         seconds = millions * MILLION * p.a.lambda_duration_ms / 1000
@@ -645,12 +646,12 @@ def _elasticache(p: _Pricing) -> None:
         node = p.view.text(props, "CacheNodeType", "cache.t4g.micro", group_id) or "cache.t4g.micro"
         engine = (p.view.text(props, "Engine", "redis", group_id) or "redis").lower()
         if p.view.type_of(group_id) == "AWS::ElastiCache::CacheCluster":
-            nodes = p.view.number(props, "NumCacheNodes", 1, group_id) or Decimal(1)
+            nodes = p.view.quantity(props, "NumCacheNodes", 1, group_id)
         elif "NumCacheClusters" in props:
-            nodes = p.view.number(props, "NumCacheClusters", 1, group_id) or Decimal(1)
+            nodes = p.view.quantity(props, "NumCacheClusters", 1, group_id)
         else:
-            groups = p.view.number(props, "NumNodeGroups", 1, group_id) or Decimal(1)
-            replicas = p.view.number(props, "ReplicasPerNodeGroup", 0, group_id) or Decimal(0)
+            groups = p.view.quantity(props, "NumNodeGroups", 1, group_id)
+            replicas = p.view.quantity(props, "ReplicasPerNodeGroup", 0, group_id)
             nodes = groups * (replicas + 1)
         key = f"elasticache_{'valkey' if engine == 'valkey' else 'redis'}_hour:{node}"
         rate = p.try_price(key, group_id)
@@ -687,12 +688,12 @@ def _eks(p: _Pricing) -> None:
         scaling = p.view.get(props, "ScalingConfig", {}, group_id) or {}
         nodes = p.view.number(scaling, "DesiredSize", None, group_id) if isinstance(scaling, Mapping) else None
         if nodes is None:
-            nodes = (p.view.number(scaling, "MinSize", 1, group_id) if isinstance(scaling, Mapping) else None) or Decimal(1)
+            nodes = p.view.quantity(scaling, "MinSize", 1, group_id) if isinstance(scaling, Mapping) else Decimal(1)
         spot = p.view.text(props, "CapacityType", "ON_DEMAND", group_id) == "SPOT"
         rate = p.try_price(f"ec2_hour:{itype}", group_id) or Decimal(0)
         if spot:
             rate *= p.price("ec2_spot_factor")
-        disk = p.view.number(props, "DiskSize", p.a.eks_node_disk_gb, group_id) or p.a.eks_node_disk_gb
+        disk = p.view.quantity(props, "DiskSize", p.a.eks_node_disk_gb, group_id)
         ebs = p.price("ebs_gp3_gb_month")
         p.add(
             "EKS nodes",

@@ -140,13 +140,18 @@ class TemplateView:
         if raw is ABSENT or raw is None:
             return None if default is None else Decimal(default)
         if raw is UNRESOLVED:
-            self.note(f"{where}: {name} is not known before deployment; {default} assumed")
+            self.note(f"{where}: {name} is not known before deployment; {'its fallback' if default is None else default} assumed")
             return None if default is None else Decimal(default)
         try:
             return Decimal(str(raw))
         except (InvalidOperation, ValueError):
             self.note(f"{where}: {name} = {raw!r} is not a number; {default} assumed")
             return None if default is None else Decimal(default)
+
+    def quantity(self, props: Mapping[str, Any], name: str, default: Decimal | int, where: str) -> Decimal:
+        """``number`` with a fallback: always a number (0 stays 0)."""
+        value = self.number(props, name, default, where)
+        return Decimal(default) if value is None else value
 
     def text(self, props: Mapping[str, Any], name: str, default: str | None, where: str) -> str | None:
         raw = self.get(props, name, ABSENT, where)

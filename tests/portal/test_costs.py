@@ -11,7 +11,7 @@ import pytest
 from stagelift import costs
 from stagelift.config import load_portal_config
 from stagelift.costs import ProfileEstimate, markdown_table, profile_context, profile_estimates
-from stagelift.pricing import load_prices
+from stagelift.pricing import changed, load_prices
 from tests.portal.conftest import synth_portal
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -37,9 +37,8 @@ def _estimate(environment: str, **overrides: object) -> ProfileEstimate:
 
 
 def _changed(before: ProfileEstimate, after: ProfileEstimate) -> dict[str, Decimal]:
-    """Line items whose cost differs, with the difference (after - before)."""
-    names = {i.item for i in before.items} | {i.item for i in after.items}
-    return {n: after.cost(n) - before.cost(n) for n in sorted(names) if after.cost(n) != before.cost(n)}
+    """Line items whose cost differs, with the difference (after - before), as a review shows them."""
+    return {d.item: d.delta for d in changed(before.estimate, after.estimate)}
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from aws_cdk import aws_sqs as sqs
 
 from stagelift import cli
 from stagelift.config import ConfigError
-from stagelift.pricing import Estimate, estimate_assembly, estimate_template, load_assumptions, load_prices
+from stagelift.pricing import Estimate, changed, compare, estimate_assembly, estimate_template, load_assumptions, load_prices
 from tests.conftest import REPO_ROOT, new_app
 
 PRICES = load_prices()
@@ -264,3 +264,17 @@ def test_services_on_ec2_capacity_are_not_priced_as_fargate() -> None:
     spot_task = H * (price("fargate_spot_vcpu_hour") + 2 * price("fargate_spot_gb_hour"))
     assert line.monthly_usd == cents(Decimal("2.5") * per_task + Decimal("1.5") * spot_task)
     assert line.detail == "4 × 1 vCPU / 2 GB, 1.5 on Spot"
+
+
+def test_compare_pairs_lines_by_item_and_counts_added_and_removed_ones() -> None:
+    queue = {"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}}
+    key = {"K": {"Type": "AWS::KMS::Key", "Properties": {}}}
+    before = estimate_template({"Resources": {**queue, **key}})
+    after = estimate_template({"Resources": {**key, "K2": {"Type": "AWS::KMS::Key", "Properties": {}}}})
+    deltas = {d.item: (d.before, d.after, d.delta, d.before_detail, d.after_detail) for d in compare(before, after)}
+    assert deltas == {
+        "KMS keys": (Decimal("1.00"), Decimal("2.00"), Decimal("1.00"), "1 key", "2 keys"),
+        "SQS": (Decimal("1.20"), Decimal("0.00"), Decimal("-1.20"), "3 M requests", None),
+    }
+    assert [d.item for d in changed(None, after)] == ["KMS keys"]  # a new stack: everything is added
+    assert changed(after, after) == []

@@ -108,6 +108,31 @@ def test_lines_are_the_price_list_arithmetic_to_the_cent(assembly: tuple[str, Pa
         assert any("Karpenter launches EC2 nodes at run time" in n for n in estimates["EksPlatformKarpenter"].notes)
 
 
+TOKEN_VALUES: list[Any] = [
+    {"Ref": "NoSuchParameter"},
+    {"Fn::GetAtt": ["Elsewhere", "Value"]},
+    {"Fn::If": ["NoSuchCondition", {"Ref": "AWS::NoValue"}, "x"]},
+    {"Fn::ImportValue": "shared"},
+    {"Fn::Join": "not-a-list"},
+    None,
+    [],
+    "text",
+    7,
+]
+
+
+@pytest.mark.parametrize("token", TOKEN_VALUES, ids=repr)
+def test_any_property_being_a_token_never_crashes(assembly: tuple[str, Path], token: Any) -> None:
+    """Every property of every resource of every example stack replaced by one kind of token."""
+    _, out = assembly
+    for template_file in out.glob("*.template.json"):
+        template = json.loads(template_file.read_text())
+        for resource in template["Resources"].values():
+            resource["Properties"] = {name: token for name in resource.get("Properties", {})}
+        est = estimate_template(template)
+        assert est.total >= 0
+
+
 @pytest.mark.parametrize("assembly", ["lambda_service"], indirect=True)
 def test_a_user_assumptions_file_overrides_the_defaults(assembly: tuple[str, Path], tmp_path: Path) -> None:
     _, out = assembly
@@ -264,6 +289,20 @@ def test_services_on_ec2_capacity_are_not_priced_as_fargate() -> None:
     spot_task = H * (price("fargate_spot_vcpu_hour") + 2 * price("fargate_spot_gb_hour"))
     assert line.monthly_usd == cents(Decimal("2.5") * per_task + Decimal("1.5") * spot_task)
     assert line.detail == "4 × 1 vCPU / 2 GB, 1.5 on Spot"
+
+
+def test_an_autoscaled_service_without_desired_count_runs_its_minimum_even_zero() -> None:
+    def template(minimum: int) -> dict[str, Any]:
+        return {
+            "Resources": {
+                "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Cpu": "256", "Memory": "512"}},
+                "Service": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": {"Ref": "Task"}, "LaunchType": "FARGATE"}},
+                "Target": {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": {"MinCapacity": minimum, "MaxCapacity": 4, "ResourceId": {"Fn::Join": ["", ["service/c/", {"Fn::GetAtt": ["Service", "Name"]}]]}}},
+            }
+        }
+
+    assert estimate_template(template(0)).cost("ECS Fargate tasks") == 0
+    assert estimate_template(template(2)).cost("ECS Fargate tasks") == cents(2 * H * (Decimal("0.25") * price("fargate_vcpu_hour") + Decimal("0.5") * price("fargate_gb_hour")))
 
 
 def test_compare_pairs_lines_by_item_and_counts_added_and_removed_ones() -> None:

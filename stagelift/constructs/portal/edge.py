@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ...config.portal import PortalConfig
-from ..nag import acknowledge
+from ..https_endpoint import KEEP_PARENT_IDS, HttpsEndpoint
 from ..retention import log_retention
 from ..secure_bucket import SecureBucket
 
-TLS_POLICY = elbv2.SslPolicy.TLS13_RES  # TLS 1.3 and 1.2 with forward-secret AEAD ciphers only
 # AWS managed rule groups, in evaluation order.
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",
@@ -28,7 +23,8 @@ MANAGED_RULE_GROUPS: tuple[str, ...] = (
 
 
 class PortalEdge(Construct):
-    """Internet-facing ALB in public subnets with HTTPS (TLS 1.3 policy) and HTTP -> HTTPS.
+    """The portal's ``HttpsEndpoint`` in public subnets (HTTPS with a TLS 1.3 policy, HTTP -> HTTPS,
+    alias record) and, with ``config.waf``, a web ACL on its load balancer.
 
     Without a domain (development only) the portal is served over HTTP on the load balancer's
     own DNS name: there is no certificate for an ``elb.amazonaws.com`` name.
@@ -40,47 +36,24 @@ class PortalEdge(Construct):
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description="Portal load balancer: HTTP(S) from the internet", allow_all_outbound=False
         )
-        self.load_balancer = elbv2.ApplicationLoadBalancer(
+        self.endpoint = HttpsEndpoint(
             self,
-            "LoadBalancer",
+            KEEP_PARENT_IDS,  # the resources keep the logical ids PortalEdge gave them before HttpsEndpoint existed
             vpc=vpc,
             vpc_subnets=subnets,
-            internet_facing=True,
+            access_logs=self.access_logs.bucket,
+            access_log_prefix="alb",
+            domain_name=config.domain_name,
+            hosted_zone_id=config.hosted_zone_id,
+            hosted_zone_name=config.hosted_zone_name,
+            certificate_arn=config.certificate_arn,
             security_group=self.security_group,
             deletion_protection=config.load_balancer_deletion_protection,
-            drop_invalid_header_fields=True,
         )
-        self.load_balancer.log_access_logs(self.access_logs.bucket, prefix="alb")
-        acknowledge(self.security_group, "AwsSolutions-EC23", "The portal is a public web application: its load balancer accepts HTTP(S) from any address; HTTP only redirects to HTTPS.")
-
-        self.certificate: acm.ICertificate | None = None
-        self.zone: route53.IHostedZone | None = None
-        if config.hosted_zone_id is not None and config.hosted_zone_name is not None:
-            self.zone = route53.HostedZone.from_hosted_zone_attributes(self, "Zone", hosted_zone_id=config.hosted_zone_id, zone_name=config.hosted_zone_name)
-        if config.certificate_arn is not None:
-            self.certificate = acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn)
-        elif self.zone is not None and config.domain_name is not None:
-            self.certificate = acm.Certificate(self, "Certificate", domain_name=config.domain_name, validation=acm.CertificateValidation.from_dns(self.zone))
-
-        if self.certificate is not None:
-            self.security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS from the internet")
-            self.listener = self.load_balancer.add_listener("Https", port=443, protocol=elbv2.ApplicationProtocol.HTTPS, certificates=[self.certificate], ssl_policy=TLS_POLICY, open=False)
-            self.security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "HTTP from the internet, redirected to HTTPS")
-            self.load_balancer.add_listener(
-                "HttpRedirect",
-                port=80,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                open=False,
-                default_action=elbv2.ListenerAction.redirect(protocol="HTTPS", port="443", permanent=True),
-            )
-        else:
-            self.security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "HTTP from the internet (development without a domain)")
-            self.listener = self.load_balancer.add_listener("Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=False)
-
-        if self.zone is not None and config.domain_name is not None:
-            route53.ARecord(
-                self, "AliasRecord", zone=self.zone, record_name=config.domain_name, target=route53.RecordTarget.from_alias(targets.LoadBalancerTarget(self.load_balancer))
-            )
+        self.load_balancer = self.endpoint.load_balancer
+        self.listener = self.endpoint.listener
+        self.certificate = self.endpoint.certificate
+        self.zone = self.endpoint.zone
         self.web_acl: wafv2.CfnWebACL | None = None
         if config.waf:
             self._add_web_acl(config)

@@ -105,6 +105,7 @@ RDS_INSTANCE_HOUR: dict[str, float] = {
 # --- what the portal creates (kept in step with stagelift/constructs/portal) ------------------
 INTERFACE_ENDPOINTS = ("ECR API", "ECR Docker registry", "Secrets Manager", "CloudWatch Logs")  # S3: gateway, free
 WAF_MANAGED_RULE_GROUPS = ("Common rule set", "Known bad inputs", "Amazon IP reputation", "SQL injection")
+WAF_OWN_RULES = ("rate limit per address", "body size outside the Backstage API")
 SECRETS = ("database master", "database application user", "Cognito client", "session cookie key")
 ALARMS = ("service CPU", "database CPU", "database storage", "load balancer 5xx", "target 5xx", "unhealthy targets")
 KMS_KEYS_ALWAYS = ("alarm topic",)  # + one for flow logs when they are on
@@ -307,15 +308,16 @@ def estimate(config: PortalConfig) -> CostEstimate:
         )
     )
     if config.waf:
-        rules = len(WAF_MANAGED_RULE_GROUPS)
+        groups, own = len(WAF_MANAGED_RULE_GROUPS), len(WAF_OWN_RULES)
+        rules = groups + own
         requests = ASSUMED_REQUESTS_MILLIONS
         waf_log_gb = requests * 1_000_000 * ASSUMED_WAF_LOG_KB_PER_REQUEST / 1_000_000
         add(
             LineItem(
                 "AWS WAF",
                 _usd(price("waf_web_acl_month") + rules * price("waf_rule_month") + requests * price("waf_million_requests") + waf_log_gb * price("logs_ingest_gb")),
-                f"1 web ACL, {rules} managed rule groups",
-                f"${price('waf_web_acl_month')} + {rules} rule groups × ${price('waf_rule_month')} + {_fmt(requests)} M requests × "
+                f"1 web ACL, {groups} managed rule groups, {own} rules",
+                f"${price('waf_web_acl_month')} + ({groups} rule groups + {own} rules: {', '.join(WAF_OWN_RULES)}) × ${price('waf_rule_month')} + {_fmt(requests)} M requests × "
                 f"${price('waf_million_requests')} + {_fmt(waf_log_gb)} GB of WAF logs × ${price('logs_ingest_gb')}",
             )
         )

@@ -120,7 +120,15 @@ class PortalConfig(StageliftModel):
     mfa: MfaMode = Field(description="Cognito MFA: OFF, OPTIONAL or ON")
 
     # --- edge and data retention ---------------------------------------------------------------
-    waf: bool = Field(description="AWS WAF web ACL on the load balancer (AWS managed rule groups), with logs kept")
+    waf: bool = Field(
+        description="AWS WAF web ACL on the load balancer: a per-address rate limit and AWS managed rule groups (the 8 KB body limit spares POSTs to /api/scaffolder/ and /api/catalog/), with logs kept"
+    )
+    waf_rate_limit: int = Field(
+        default=5000,
+        ge=10,
+        le=2_000_000_000,
+        description="Requests one IP address may send in 5 minutes before WAF blocks it; raise it when many users share one egress address (corporate NAT or proxy)",
+    )
     load_balancer_deletion_protection: bool = Field(description="Refuse to delete the load balancer")
     retain_data: bool = Field(description="Keep database snapshot, buckets, repository and user pool when the stack is deleted")
     alarm_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, description="Subscribe this address to the alarm topic")

@@ -100,8 +100,8 @@ def test_waf_adds_its_web_acl_rule_groups_and_requests() -> None:
     with_waf = _estimate("development", waf=True)
     changed = _changed(without, with_waf)
     assert changed.keys() == {"AWS WAF"}
-    # $5 web ACL + 4 managed rule groups × $1 + 1 M requests × $0.60 + 1.5 GB of logs × $0.50
-    assert changed["AWS WAF"] == pytest.approx(5 + 4 + 0.6 + 0.75, abs=0.01)
+    # $5 web ACL + (4 managed rule groups + rate rule + body-size rule) × $1 + 1 M requests × $0.60 + 1.5 GB of logs × $0.50
+    assert changed["AWS WAF"] == pytest.approx(5 + 6 + 0.6 + 0.75, abs=0.01)
     assert _estimate("staging", waf=False).item("AWS WAF") is None
 
 
@@ -176,7 +176,7 @@ def test_cost_model_counts_match_the_synthesized_portal(environment: str) -> Non
     acls = list(portal.of_type("AWS::WAFv2::WebACL").values())
     assert len(acls) == (1 if config.waf else 0)
     if acls:
-        assert len(acls[0]["Properties"]["Rules"]) == len(costs.WAF_MANAGED_RULE_GROUPS)
+        assert len(acls[0]["Properties"]["Rules"]) == len(costs.WAF_MANAGED_RULE_GROUPS) + len(costs.WAF_OWN_RULES)
     nat_gateways = portal.of_type("AWS::EC2::NatGateway")
     nat_instances = [r for r in portal.of_type("AWS::EC2::Instance").values() if r["Properties"]["InstanceType"] == "t4g.nano"]
     if config.nat_instance:

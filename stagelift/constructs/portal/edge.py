@@ -20,6 +20,15 @@ MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesSQLiRuleSet",
 )
+# The common rule set blocks bodies over 8 KB (SizeRestrictions_BODY). Backstage's own API takes
+# larger ones: scaffolder tasks and dry runs (a template and its files), catalog locations,
+# entity validation and batch reads. That rule only counts (and labels) here; the next rule
+# blocks the label everywhere but POSTs to these prefixes. AWS WAF developer guide, "Baseline
+# rule groups" (rule and label names) and "Labels on web requests".
+BODY_SIZE_RULE = "SizeRestrictions_BODY"
+BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+LARGE_BODY_PATHS: tuple[str, ...] = ("/api/scaffolder/", "/api/catalog/")
+RATE_WINDOW_SECONDS = 300
 
 
 class PortalEdge(Construct):
@@ -66,18 +75,7 @@ class PortalEdge(Construct):
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility(metric_prefix),
-            rules=[
-                wafv2.CfnWebACL.RuleProperty(
-                    name=group,
-                    priority=index,
-                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(vendor_name="AWS", name=group)
-                    ),
-                    visibility_config=_visibility(f"{metric_prefix}-{group}"),
-                )
-                for index, group in enumerate(MANAGED_RULE_GROUPS)
-            ],
+            rules=_rules(metric_prefix, rate_limit=config.waf_rate_limit),
         )
         wafv2.CfnWebACLAssociation(self, "WebAclAssociation", resource_arn=self.load_balancer.load_balancer_arn, web_acl_arn=self.web_acl.attr_arn)
         # WAF writes only to log groups whose name starts with "aws-waf-logs-".
@@ -93,6 +91,85 @@ class PortalEdge(Construct):
         log_group_arn = Stack.of(self).format_arn(service="logs", resource="log-group", resource_name=log_group_name, arn_format=ArnFormat.COLON_RESOURCE_NAME)
         logging = wafv2.CfnLoggingConfiguration(self, "WafLogging", resource_arn=self.web_acl.attr_arn, log_destination_configs=[log_group_arn])
         logging.node.add_dependency(self.waf_log_group)
+
+
+def _rules(metric_prefix: str, *, rate_limit: int) -> list[wafv2.CfnWebACL.RuleProperty]:
+    """Rate limit per address first (cheapest way out for a flood), then the managed groups, with
+    the body-size rule re-applied right after the common rule set that labels it."""
+    rules = [
+        wafv2.CfnWebACL.RuleProperty(
+            name="RateLimitPerIp",
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(limit=rate_limit, aggregate_key_type="IP", evaluation_window_sec=RATE_WINDOW_SECONDS)
+            ),
+            visibility_config=_visibility(f"{metric_prefix}-RateLimitPerIp"),
+            priority=0,
+        )
+    ]
+    for group in MANAGED_RULE_GROUPS:
+        overrides = None
+        if group == "AWSManagedRulesCommonRuleSet":
+            overrides = [wafv2.CfnWebACL.RuleActionOverrideProperty(name=BODY_SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}))]
+        rules.append(
+            wafv2.CfnWebACL.RuleProperty(
+                name=group,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(vendor_name="AWS", name=group, rule_action_overrides=overrides)
+                ),
+                visibility_config=_visibility(f"{metric_prefix}-{group}"),
+                priority=len(rules),
+            )
+        )
+        if group == "AWSManagedRulesCommonRuleSet":
+            rules.append(_body_size_rule(f"{metric_prefix}-LargeBodyOutsideBackstageApi", priority=len(rules)))
+    return rules
+
+
+def _body_size_rule(metric_name: str, *, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """Block what SizeRestrictions_BODY labelled, unless it is a POST to one of ``LARGE_BODY_PATHS``."""
+    # Decoded and normalized first, so /api/scaffolder/../other does not pass as the scaffolder.
+    path_transformations = [
+        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="URL_DECODE"),
+        wafv2.CfnWebACL.TextTransformationProperty(priority=1, type="NORMALIZE_PATH"),
+    ]
+    paths = [
+        wafv2.CfnWebACL.StatementProperty(
+            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                positional_constraint="STARTS_WITH",
+                search_string=prefix,
+                text_transformations=path_transformations,
+            )
+        )
+        for prefix in LARGE_BODY_PATHS
+    ]
+    post = wafv2.CfnWebACL.StatementProperty(
+        byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+            positional_constraint="EXACTLY",
+            search_string="POST",
+            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+        )
+    )
+    backstage_api_post = wafv2.CfnWebACL.StatementProperty(
+        and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[post, wafv2.CfnWebACL.StatementProperty(or_statement=wafv2.CfnWebACL.OrStatementProperty(statements=paths))])
+    )
+    return wafv2.CfnWebACL.RuleProperty(
+        name="LargeBodyOutsideBackstageApi",
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            and_statement=wafv2.CfnWebACL.AndStatementProperty(
+                statements=[
+                    wafv2.CfnWebACL.StatementProperty(label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=BODY_SIZE_LABEL)),
+                    wafv2.CfnWebACL.StatementProperty(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=backstage_api_post)),
+                ]
+            )
+        ),
+        visibility_config=_visibility(metric_name),
+        priority=priority,
+    )
 
 
 def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

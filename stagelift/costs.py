@@ -108,7 +108,7 @@ WAF_MANAGED_RULE_GROUPS = ("Common rule set", "Known bad inputs", "Amazon IP rep
 WAF_OWN_RULES = ("rate limit per address", "body size outside the Backstage API")
 SECRETS = ("database master", "database application user", "Cognito client", "session cookie key")
 ALARMS = ("service CPU", "database CPU", "database storage", "load balancer 5xx", "target 5xx", "unhealthy targets")
-KMS_KEYS_ALWAYS = ("alarm topic",)  # + one for flow logs when they are on
+KMS_KEYS_ALWAYS = ("alarm topic",)  # + one for flow logs when they are on, + the portal's key (customerManagedKey)
 NAT_INSTANCE_ROOT_GB = 8
 
 # --- usage assumptions: the same for every profile -----------------------------------------------
@@ -353,13 +353,14 @@ def estimate(config: PortalConfig) -> CostEstimate:
             + ("; rotation (alternating users) reuses the master secret" if config.rotate_database_credentials else ""),
         )
     )
-    keys = len(KMS_KEYS_ALWAYS) + (1 if config.flow_logs else 0)
+    key_uses = [*KMS_KEYS_ALWAYS, *(["flow logs"] if config.flow_logs else []), *(["portal secrets and log groups"] if config.customer_managed_key else [])]
+    keys = len(key_uses)
     add(
         LineItem(
             "KMS keys",
             _usd(keys * price("kms_key_month")),
             f"{keys} keys",
-            f"{keys} customer managed keys (alarm topic{', flow logs' if config.flow_logs else ''}) × ${price('kms_key_month')}",
+            f"{keys} customer managed keys ({', '.join(key_uses)}) × ${price('kms_key_month')}; requests: cents ($0.03 per 10,000 above the free 20,000 a month)",
         )
     )
     log_gb = tasks * ASSUMED_LOG_GB_PER_TASK + ASSUMED_DATABASE_LOG_GB

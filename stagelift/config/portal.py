@@ -30,6 +30,7 @@ from .errors import validate
 Environment = Literal["development", "staging", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "staging", "production")
 MfaMode = Literal["OFF", "OPTIONAL", "ON"]
+RepositoryEncryption = Literal["AES256", "KMS"]
 
 
 class PortalConfig(StageliftModel):
@@ -123,6 +124,16 @@ class PortalConfig(StageliftModel):
     waf: bool = Field(
         description="AWS WAF web ACL on the load balancer: a per-address rate limit and AWS managed rule groups (the 8 KB body limit spares POSTs to /api/scaffolder/ and /api/catalog/), with logs kept"
     )
+    customer_managed_key: bool = Field(
+        description="One customer-managed KMS key (yearly rotation) for the portal's secrets and log groups, instead of AWS managed keys ($1 a month)"
+    )
+    repository_encryption: RepositoryEncryption = Field(
+        default="AES256",
+        description=(
+            "ECR repository encryption, fixed when the repository is created: KMS (the portal's key; needs customerManagedKey) for a new deployment; "
+            "AES256 keeps the repository of a portal deployed before this option existed (changing it replaces the repository)"
+        ),
+    )
     waf_rate_limit: int = Field(
         default=5000,
         ge=10,
@@ -197,6 +208,8 @@ class PortalConfig(StageliftModel):
                     raise ValueError(f"{key} = {bad!r}: subnet ids look like subnet-0123456789abcdef0")
         elif any(subnet_lists.values()):
             raise ValueError(f"{', '.join(k for k, v in subnet_lists.items() if v)} given without vpcId")
+        if self.repository_encryption == "KMS" and not self.customer_managed_key:
+            raise ValueError("repositoryEncryption = 'KMS' encrypts with the portal's own key: set customerManagedKey = true as well")
         if self.min_capacity > self.max_capacity:
             raise ValueError(f"minCapacity = {self.min_capacity} is above maxCapacity = {self.max_capacity}")
         if self.has_image and not self.min_capacity <= self.desired_count <= self.max_capacity:
@@ -253,6 +266,7 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "flowLogs": True,
         "rotateDatabaseCredentials": False,
         "waf": False,
+        "customerManagedKey": False,
     },
     "staging": {
         "maxAzs": 2,
@@ -278,6 +292,7 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "flowLogs": True,
         "rotateDatabaseCredentials": False,
         "waf": True,
+        "customerManagedKey": False,
     },
     "production": {
         "maxAzs": 3,
@@ -303,6 +318,7 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "flowLogs": True,
         "rotateDatabaseCredentials": True,
         "waf": True,
+        "customerManagedKey": True,
     },
 }
 

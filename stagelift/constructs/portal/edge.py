@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -39,8 +40,12 @@ class PortalEdge(Construct):
     own DNS name: there is no certificate for an ``elb.amazonaws.com`` name.
     """
 
-    def __init__(self, scope: Construct, id: str, *, config: PortalConfig, vpc: ec2.IVpc, subnets: ec2.SubnetSelection) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: PortalConfig, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, encryption_key: kms.IKey | None = None) -> None:
+        """
+        :param encryption_key: key for the WAF log group (its policy must admit CloudWatch Logs); default none (CloudWatch Logs' own encryption).
+        """
         super().__init__(scope, id)
+        self._encryption_key = encryption_key
         self.access_logs = SecureBucket(self, "AccessLogs", retain=config.retain_data, versioned=False, expire_after_days=config.log_retention_days)
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description="Portal load balancer: HTTP(S) from the internet", allow_all_outbound=False
@@ -85,6 +90,7 @@ class PortalEdge(Construct):
             "WafLogs",
             log_group_name=log_group_name,
             retention=log_retention(config.log_retention_days),
+            encryption_key=self._encryption_key,
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
         )
         # WAF expects the log group ARN without the ":*" suffix CloudFormation's Arn attribute has.

@@ -31,10 +31,10 @@ class FargateServiceConfig(ServiceConfig):
     fargate_spot: bool | None = Field(
         default=None, description="Run on Fargate Spot (unset = Spot outside production, on-demand in production)"
     )
-    domain_name: str | None = Field(default=None, pattern=DOMAIN_NAME_PATTERN, description="Service host name for HTTPS (optional)")
-    hosted_zone_id: str | None = Field(default=None, pattern=HOSTED_ZONE_ID_PATTERN, description="Route 53 zone id for domainName")
-    hosted_zone_name: str | None = Field(default=None, pattern=DOMAIN_NAME_PATTERN, description="Route 53 zone name for domainName")
-    certificate_arn: str | None = Field(default=None, pattern=ACM_CERTIFICATE_ARN_PATTERN, description="Existing ACM certificate for domainName")
+    domain_name: str | None = Field(default=None, pattern=DOMAIN_NAME_PATTERN, description="Service host name served over HTTPS (required in production; optional elsewhere: without it the load balancer serves plain HTTP)")
+    hosted_zone_id: str | None = Field(default=None, pattern=HOSTED_ZONE_ID_PATTERN, description="Route 53 hosted zone id holding domainName: the stack issues a DNS-validated certificate and an alias record")
+    hosted_zone_name: str | None = Field(default=None, pattern=DOMAIN_NAME_PATTERN, description="Route 53 hosted zone name, e.g. example.com")
+    certificate_arn: str | None = Field(default=None, pattern=ACM_CERTIFICATE_ARN_PATTERN, description="Existing ACM certificate for domainName (instead of, or besides, a hosted zone)")
     database: FargateDatabase = Field(default="none", description="PostgreSQL: none, RDS postgres, or aurora-serverless (v2)")
     enable_redis: bool = Field(default=False, description="ElastiCache Redis (encrypted at rest and in transit, AUTH)")
     enable_messaging: bool = Field(default=False, description="SNS topic fanning out to an SQS queue with a dead-letter queue")
@@ -64,6 +64,12 @@ class FargateServiceConfig(ServiceConfig):
             raise ValueError("hostedZoneId and hostedZoneName go together")
         if self.domain_name is None and (any(zone) or self.certificate_arn):
             raise ValueError("hostedZoneId/hostedZoneName/certificateArn need domainName")
+        if self.production and self.domain_name is None:
+            raise ValueError(
+                "environment = 'production' needs HTTPS: set domainName with hostedZoneId and hostedZoneName "
+                "(the stack issues a DNS-validated certificate and an alias record) or domainName with certificateArn "
+                "(an existing certificate); without them the load balancer would serve plain HTTP"
+            )
         if self.domain_name is not None and not any(zone) and self.certificate_arn is None:
             raise ValueError("domainName needs hostedZoneId and hostedZoneName (DNS-validated certificate) or certificateArn")
         if self.domain_name and self.hosted_zone_name and not is_subdomain_of(self.domain_name, self.hosted_zone_name):

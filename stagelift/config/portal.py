@@ -30,6 +30,7 @@ from .errors import validate
 Environment = Literal["development", "staging", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "staging", "production")
 MfaMode = Literal["OFF", "OPTIONAL", "ON"]
+RepositoryEncryption = Literal["AES256", "KMS"]
 
 
 class PortalConfig(StageliftModel):
@@ -120,7 +121,25 @@ class PortalConfig(StageliftModel):
     mfa: MfaMode = Field(description="Cognito MFA: OFF, OPTIONAL or ON")
 
     # --- edge and data retention ---------------------------------------------------------------
-    waf: bool = Field(description="AWS WAF web ACL on the load balancer (AWS managed rule groups), with logs kept")
+    waf: bool = Field(
+        description="AWS WAF web ACL on the load balancer: a per-address rate limit and AWS managed rule groups (the 8 KB body limit spares POSTs to /api/scaffolder/ and /api/catalog/), with logs kept"
+    )
+    customer_managed_key: bool = Field(
+        description="One customer-managed KMS key (yearly rotation) for the portal's secrets and log groups, instead of AWS managed keys ($1 a month)"
+    )
+    repository_encryption: RepositoryEncryption = Field(
+        default="AES256",
+        description=(
+            "ECR repository encryption, fixed when the repository is created: KMS (the portal's key; needs customerManagedKey) for a new deployment; "
+            "AES256 keeps the repository of a portal deployed before this option existed (changing it replaces the repository)"
+        ),
+    )
+    waf_rate_limit: int = Field(
+        default=5000,
+        ge=10,
+        le=2_000_000_000,
+        description="Requests one IP address may send in 5 minutes before WAF blocks it; raise it when many users share one egress address (corporate NAT or proxy)",
+    )
     load_balancer_deletion_protection: bool = Field(description="Refuse to delete the load balancer")
     retain_data: bool = Field(description="Keep database snapshot, buckets, repository and user pool when the stack is deleted")
     alarm_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, description="Subscribe this address to the alarm topic")
@@ -189,6 +208,8 @@ class PortalConfig(StageliftModel):
                     raise ValueError(f"{key} = {bad!r}: subnet ids look like subnet-0123456789abcdef0")
         elif any(subnet_lists.values()):
             raise ValueError(f"{', '.join(k for k, v in subnet_lists.items() if v)} given without vpcId")
+        if self.repository_encryption == "KMS" and not self.customer_managed_key:
+            raise ValueError("repositoryEncryption = 'KMS' encrypts with the portal's own key: set customerManagedKey = true as well")
         if self.min_capacity > self.max_capacity:
             raise ValueError(f"minCapacity = {self.min_capacity} is above maxCapacity = {self.max_capacity}")
         if self.has_image and not self.min_capacity <= self.desired_count <= self.max_capacity:
@@ -245,6 +266,7 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "flowLogs": True,
         "rotateDatabaseCredentials": False,
         "waf": False,
+        "customerManagedKey": False,
     },
     "staging": {
         "maxAzs": 2,
@@ -270,6 +292,7 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "flowLogs": True,
         "rotateDatabaseCredentials": False,
         "waf": True,
+        "customerManagedKey": False,
     },
     "production": {
         "maxAzs": 3,
@@ -295,6 +318,7 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "flowLogs": True,
         "rotateDatabaseCredentials": True,
         "waf": True,
+        "customerManagedKey": True,
     },
 }
 

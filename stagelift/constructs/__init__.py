@@ -5,6 +5,7 @@ from .data_stores import DynamoTable, PostgresDatabase, QueueWithDeadLetter, Red
 from .eks_platform import EksPlatform
 from .eks_service import EksService
 from .fargate_service import FargateService
+from .https_endpoint import EndpointIds, HttpsEndpoint
 from .lambda_service import LambdaService
 from .nag import acknowledge
 from .network import ServiceNetwork
@@ -16,7 +17,9 @@ __all__ = [
     "DynamoTable",
     "EksPlatform",
     "EksService",
+    "EndpointIds",
     "FargateService",
+    "HttpsEndpoint",
     "LambdaService",
     "PostgresDatabase",
     "QueueWithDeadLetter",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -15,8 +14,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -25,6 +22,7 @@ from constructs import Construct
 from ..config import FargateServiceConfig
 from .alarms import AlarmTopic
 from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
+from .https_endpoint import KEEP_PARENT_IDS, EndpointIds, HttpsEndpoint
 from .lambda_service import ses_identity_arn
 from .nag import acknowledge
 from .network import ServiceNetwork
@@ -33,6 +31,9 @@ from .secure_bucket import SecureBucket
 from .tagging import tag_service
 
 EFS_MOUNT_PATH = "/mnt/data"
+# The ids these children had before HttpsEndpoint (ALB.add_redirect names its listener so): kept,
+# because a replaced listener or record fails on its taken port or name.
+FARGATE_ENDPOINT_IDS = EndpointIds(redirect_listener="Redirect80To443", alias_record="Alias")
 
 
 class FargateService(Construct):
@@ -44,10 +45,11 @@ class FargateService(Construct):
     with the configured retention, ALB access logs in a SecureBucket, invalid header fields
     dropped, ECS-managed tags propagated from the service (for the Backstage AWS plugins).
 
-    HTTPS (``config.domain_name``): certificate imported from ``certificate_arn`` or issued by
-    ACM with DNS validation in the hosted zone ``hosted_zone_id``/``hosted_zone_name`` (no
-    lookup), a TLS 1.3 listener policy, HTTP redirected to HTTPS, and an alias record when a
-    hosted zone is given. Without a domain the ALB listens on HTTP only.
+    Front door: an ``HttpsEndpoint`` in the public subnets. HTTPS (``config.domain_name``):
+    certificate imported from ``certificate_arn`` or issued by ACM with DNS validation in the
+    hosted zone ``hosted_zone_id``/``hosted_zone_name`` (no lookup), a TLS 1.3 listener policy,
+    HTTP redirected to HTTPS, and an alias record when a hosted zone is given. Without a domain
+    (never in production: the configuration refuses it) the ALB listens on HTTP only.
 
     Capacity: Fargate Spot when ``config.use_spot`` (default outside production), on-demand otherwise.
 
@@ -59,7 +61,7 @@ class FargateService(Construct):
     plain environment variables.
 
     Attributes: ``vpc``, ``network`` (None when a VPC was given), ``cluster``, ``service``,
-    ``task_definition``, ``container``, ``load_balancer``, ``target_group``, ``certificate``,
+    ``task_definition``, ``container``, ``endpoint``, ``load_balancer``, ``listener``, ``target_group``, ``certificate``, ``alias_record``,
     ``database``, ``cache``, ``topic``, ``queue``, ``dead_letter_queue``, ``event_bus``,
     ``file_system``, ``access_point``, ``alarm_topic``; each None when its option is off.
     """
@@ -281,50 +283,25 @@ class FargateService(Construct):
     def _load_balancer(self, vpc: ec2.IVpc, production: bool) -> None:
         config = self.config
         self.access_logs = SecureBucket(self, "AlbAccessLogs", retain=production, versioned=False, expire_after_days=365 if production else 90)
-        self.load_balancer = elbv2.ApplicationLoadBalancer(
+        self.endpoint = HttpsEndpoint(
             self,
-            "LoadBalancer",
+            KEEP_PARENT_IDS,  # the resources keep the logical ids FargateService gave them before HttpsEndpoint existed
             vpc=vpc,
-            internet_facing=True,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
-            drop_invalid_header_fields=True,
+            access_logs=self.access_logs.bucket,
+            access_log_prefix=config.service_name,
+            domain_name=config.domain_name,
+            hosted_zone_id=config.hosted_zone_id,
+            hosted_zone_name=config.hosted_zone_name,
+            certificate_arn=config.certificate_arn,
             deletion_protection=production,
+            ids=FARGATE_ENDPOINT_IDS,
         )
-        self.load_balancer.log_access_logs(self.access_logs.bucket, prefix=config.service_name)
-        acknowledge(
-            self.load_balancer,
-            "AwsSolutions-EC23",
-            "Internet-facing load balancer: its security group must accept 0.0.0.0/0 (and ::/0) on the listener ports; the tasks behind it accept only the ALB.",
-        )
-
-        self.certificate: acm.ICertificate | None = None
-        zone: route53.IHostedZone | None = None
-        if config.hosted_zone_id is not None and config.hosted_zone_name is not None:
-            zone = route53.HostedZone.from_hosted_zone_attributes(
-                self, "Zone", hosted_zone_id=config.hosted_zone_id, zone_name=config.hosted_zone_name
-            )
-        if config.https:
-            assert config.domain_name is not None
-            if config.certificate_arn is not None:
-                self.certificate = acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn)
-            else:
-                assert zone is not None
-                self.certificate = acm.Certificate(
-                    self, "Certificate", domain_name=config.domain_name, validation=acm.CertificateValidation.from_dns(zone)
-                )
-            listener = self.load_balancer.add_listener(
-                "Https",
-                port=443,
-                protocol=elbv2.ApplicationProtocol.HTTPS,
-                certificates=[elbv2.ListenerCertificate.from_certificate_manager(self.certificate)],
-                ssl_policy=elbv2.SslPolicy.TLS13_RES,
-                open=True,
-            )
-            self.load_balancer.add_redirect(source_port=80, target_port=443)
-        else:
-            listener = self.load_balancer.add_listener("Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=True)
-        self.listener = listener
-        self.target_group = listener.add_targets(
+        self.load_balancer = self.endpoint.load_balancer
+        self.certificate = self.endpoint.certificate
+        self.alias_record = self.endpoint.alias_record
+        self.listener = self.endpoint.listener
+        self.target_group = self.listener.add_targets(
             "Tasks",
             port=config.container_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
@@ -338,15 +315,6 @@ class FargateService(Construct):
                 unhealthy_threshold_count=3,
             ),
         )
-        self.alias_record: route53.ARecord | None = None
-        if zone is not None and config.domain_name is not None:
-            self.alias_record = route53.ARecord(
-                self,
-                "Alias",
-                zone=zone,
-                record_name=config.domain_name,
-                target=route53.RecordTarget.from_alias(route53_targets.LoadBalancerTarget(self.load_balancer)),
-            )
 
     def _alarms(self) -> AlarmTopic:
         config = self.config

@@ -226,6 +226,11 @@ def _fargate() -> TierSpec:
     pairs = "; ".join(f"{cpu}: {mems[0]}-{mems[-1]}" for cpu, mems in FARGATE_MEMORY_BY_CPU.items())
     questions = [
         *_identity(m),
+        # On the page of `environment`: the form's rule "production needs HTTPS" refers to both.
+        from_model(m, "domain_name", SERVICE, title="Domain name", ui={"ui:placeholder": "orders.example.com", "ui:help": "Required in production (HTTPS); without it the load balancer serves plain HTTP"}),
+        from_model(m, "hosted_zone_id", SERVICE, title="Route 53 hosted zone id", ui={"ui:help": "With the zone name: the stack issues the certificate and the DNS record"}),
+        from_model(m, "hosted_zone_name", SERVICE, title="Route 53 hosted zone name", ui={"ui:placeholder": "example.com"}),
+        from_model(m, "certificate_arn", SERVICE, title="ACM certificate ARN", ui={"ui:help": "An existing certificate for the domain, instead of a hosted zone"}),
         from_model(m, "cpu", RUNTIME, title="CPU units", enum=list(FARGATE_MEMORY_BY_CPU)),
         from_model(
             m,
@@ -253,6 +258,20 @@ def _fargate() -> TierSpec:
             for cpu, mems in FARGATE_MEMORY_BY_CPU.items()
         ]
     }
+    # FargateServiceConfig's HTTPS rules, as the portal's form can check them (the CLI's hook
+    # checks them through the model): production needs a domain; a domain needs a zone or a
+    # certificate; zone id and name go together.
+    https_rule = {
+        "allOf": [
+            {"if": {"properties": {"environment": {"const": "production"}}, "required": ["environment"]}, "then": {"required": ["domain_name"]}},
+            {"if": {"required": ["domain_name"]}, "then": {"anyOf": [{"required": ["hosted_zone_id", "hosted_zone_name"]}, {"required": ["certificate_arn"]}]}},
+        ],
+        "dependencies": {
+            "hosted_zone_id": ["hosted_zone_name", "domain_name"],
+            "hosted_zone_name": ["hosted_zone_id", "domain_name"],
+            "certificate_arn": ["domain_name"],
+        },
+    }
     return TierSpec(
         "fargate",
         m,
@@ -260,7 +279,7 @@ def _fargate() -> TierSpec:
         "A containerized HTTP service on ECS Fargate behind a load balancer, with optional PostgreSQL, Redis and messaging",
         "ecs",
         tuple(questions),
-        page_rules={RUNTIME: pairs_rule},
+        page_rules={SERVICE: https_rule, RUNTIME: pairs_rule},
     )
 
 

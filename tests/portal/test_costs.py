@@ -116,8 +116,8 @@ def test_waf_adds_its_web_acl_rule_groups_requests_and_logs() -> None:
     without = _estimate("development")
     with_waf = _estimate("development", waf=True)
     assert _changed(without, with_waf).keys() == {"AWS WAF"}
-    # $5 web ACL + 4 managed rule groups × $1 + 1 M requests × $0.60 + 1.5 GB of logs × $0.50 + 1.5 GB stored 30 days × $0.03
-    assert with_waf.cost("AWS WAF") == Decimal("10.40")
+    # $5 web ACL + (4 managed rule groups + rate rule + body-size rule) × $1 + 1 M requests × $0.60 + 1.5 GB of logs × $0.50 + 1.5 GB stored 30 days × $0.03
+    assert with_waf.cost("AWS WAF") == Decimal("12.40")
 
 
 def test_flow_logs_cost_their_ingestion_and_their_key() -> None:

@@ -61,3 +61,11 @@ def test_image_is_built_from_the_repository_dockerfile(custom: Generated) -> Non
     assert (custom.path / "Dockerfile").read_text().count("EXPOSE 8000") == 1
     assets = list(custom.synth().glob("asset.*/Dockerfile"))
     assert assets, "the image asset (repository root with its Dockerfile) is staged at synthesis"
+
+
+def test_production_answers_serve_https_on_the_given_domain(custom: Generated) -> None:
+    t = template(custom)
+    t.has_resource_properties("AWS::ElasticLoadBalancingV2::Listener", {"Port": 443, "Protocol": "HTTPS"})
+    t.has_resource_properties("AWS::ElasticLoadBalancingV2::Listener", {"Port": 80, "DefaultActions": [Match.object_like({"Type": "redirect"})]})
+    t.has_resource_properties("AWS::CertificateManager::Certificate", {"DomainName": "orders.example.com", "ValidationMethod": "DNS"})
+    t.has_resource_properties("AWS::Route53::RecordSet", {"Name": "orders.example.com.", "Type": "A", "HostedZoneId": "Z0123456789ABCDEFGHIJ"})

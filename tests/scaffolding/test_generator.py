@@ -152,3 +152,27 @@ def test_fargate_form_accepts_exactly_the_cpu_memory_pairs_fargate_accepts() -> 
         for memory in memories:
             valid = validator.is_valid({**defaults, "cpu": cpu, "memory_mib": memory})
             assert valid == (memory in allowed), (cpu, memory)
+
+
+HTTPS_ANSWERS = [
+    {},
+    {"domain_name": "orders.example.com"},
+    {"domain_name": "orders.example.com", "hosted_zone_id": "Z0123456789ABCDEFGHIJ", "hosted_zone_name": "example.com"},
+    {"domain_name": "orders.example.com", "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"},
+    {"domain_name": "orders.example.com", "hosted_zone_id": "Z0123456789ABCDEFGHIJ"},
+    {"hosted_zone_id": "Z0123456789ABCDEFGHIJ", "hosted_zone_name": "example.com"},
+]
+
+
+@pytest.mark.parametrize("https", HTTPS_ANSWERS)
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_fargate_form_asks_for_https_in_production_as_the_model_does(environment: str, https: dict[str, str]) -> None:
+    (page,) = [p for p in template("fargate")["spec"]["parameters"] if "environment" in p["properties"]]
+    assert {"domain_name", "hosted_zone_id", "hosted_zone_name", "certificate_arn"} <= set(page["properties"])
+    schema = {k: v for k, v in page.items() if k != "title"}
+    schema["properties"] = {n: {k: v for k, v in p.items() if not k.startswith("ui:")} for n, p in page["properties"].items()}
+    form_valid = jsonschema.Draft7Validator(schema).is_valid({"service_name": "orders", "description": "Orders", "owner": "platform-team", "environment": environment, **https})
+    model_valid = not check_answers("fargate", {**cookiecutter_defaults("fargate"), "service_name": "orders", "github_repo": "orders", "environment": environment, **https})
+    assert form_valid == model_valid
+    if environment == "production" and not https:
+        assert not form_valid

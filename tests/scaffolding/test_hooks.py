@@ -26,6 +26,12 @@ BAD_ANSWERS = [
         id="bad-cpu-memory-pair",
     ),
     pytest.param(
+        "fargate",
+        {"service_name": "orders", "environment": "production"},
+        r"environment = 'production' needs HTTPS: set domain_name with hosted_zone_id and hosted_zone_name .* or domain_name with certificate_arn",
+        id="production-without-https",
+    ),
+    pytest.param(
         "eks",
         {"service_name": "orders", "cpu_request": "2", "cpu_limit": "500m"},
         r"cpu_request = '2' is above cpu_limit = '500m'",

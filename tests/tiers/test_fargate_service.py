@@ -370,6 +370,21 @@ def test_domain_without_certificate_source_is_refused() -> None:
         validate(FargateServiceConfig, {"serviceName": "web", "domainName": "web.example.com"}, "fargate service")
 
 
+def test_production_without_https_is_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        validate(FargateServiceConfig, {"serviceName": "web", "environment": "production"}, "fargate service")
+    message = str(error.value)
+    assert "environment = 'production' needs HTTPS" in message
+    for field in ("domainName", "hostedZoneId", "hostedZoneName", "certificateArn"):
+        assert field in message
+
+
+@pytest.mark.parametrize("https", [{"hostedZoneId": "Z0123456789ABCDEFGHIJ", "hostedZoneName": "example.com"}, {"certificateArn": CERTIFICATE_ARN}])
+def test_production_accepts_a_domain_with_a_zone_or_a_certificate(https: dict[str, str]) -> None:
+    config = validate(FargateServiceConfig, {"serviceName": "web", "environment": "production", "domainName": "web.example.com", **https}, "fargate service")
+    assert config.https
+
+
 def _stack(env: cdk.Environment | None = REGION) -> cdk.Stack:
     return cdk.Stack(new_app(), "Bad", env=env)
 

@@ -43,6 +43,30 @@ RULES = json.loads(r"""
   ],
   "description": "Deployment environment: production retains data and avoids Spot capacity"
  },
+ "domain_name": {
+  "type": "string",
+  "pattern": "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
+  "description": "Service host name served over HTTPS (required in production; optional elsewhere: without it the load balancer serves plain HTTP)",
+  "optional": true
+ },
+ "hosted_zone_id": {
+  "type": "string",
+  "pattern": "^Z[A-Z0-9]{1,31}$",
+  "description": "Route 53 hosted zone id holding domainName: the stack issues a DNS-validated certificate and an alias record",
+  "optional": true
+ },
+ "hosted_zone_name": {
+  "type": "string",
+  "pattern": "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$",
+  "description": "Route 53 hosted zone name, e.g. example.com",
+  "optional": true
+ },
+ "certificate_arn": {
+  "type": "string",
+  "pattern": "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$",
+  "description": "Existing ACM certificate for domainName (instead of, or besides, a hosted zone)",
+  "optional": true
+ },
  "cpu": {
   "type": "integer",
   "enum": [

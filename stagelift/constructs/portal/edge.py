@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
-from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_route53 as route53
-from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ...config.portal import PortalConfig
-from ..nag import acknowledge
+from ..https_endpoint import KEEP_PARENT_IDS, HttpsEndpoint
 from ..retention import log_retention
 from ..secure_bucket import SecureBucket
 
-TLS_POLICY = elbv2.SslPolicy.TLS13_RES  # TLS 1.3 and 1.2 with forward-secret AEAD ciphers only
 # AWS managed rule groups, in evaluation order.
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",
@@ -25,62 +21,53 @@ MANAGED_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesSQLiRuleSet",
 )
+# The common rule set blocks bodies over 8 KB (SizeRestrictions_BODY). Backstage's own API takes
+# larger ones: scaffolder tasks and dry runs (a template and its files), catalog locations,
+# entity validation and batch reads. That rule only counts (and labels) here; the next rule
+# blocks the label everywhere but POSTs to these prefixes. AWS WAF developer guide, "Baseline
+# rule groups" (rule and label names) and "Labels on web requests".
+BODY_SIZE_RULE = "SizeRestrictions_BODY"
+BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+LARGE_BODY_PATHS: tuple[str, ...] = ("/api/scaffolder/", "/api/catalog/")
+RATE_WINDOW_SECONDS = 300
 
 
 class PortalEdge(Construct):
-    """Internet-facing ALB in public subnets with HTTPS (TLS 1.3 policy) and HTTP -> HTTPS.
+    """The portal's ``HttpsEndpoint`` in public subnets (HTTPS with a TLS 1.3 policy, HTTP -> HTTPS,
+    alias record) and, with ``config.waf``, a web ACL on its load balancer.
 
     Without a domain (development only) the portal is served over HTTP on the load balancer's
     own DNS name: there is no certificate for an ``elb.amazonaws.com`` name.
     """
 
-    def __init__(self, scope: Construct, id: str, *, config: PortalConfig, vpc: ec2.IVpc, subnets: ec2.SubnetSelection) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: PortalConfig, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, encryption_key: kms.IKey | None = None) -> None:
+        """
+        :param encryption_key: key for the WAF log group (its policy must admit CloudWatch Logs); default none (CloudWatch Logs' own encryption).
+        """
         super().__init__(scope, id)
+        self._encryption_key = encryption_key
         self.access_logs = SecureBucket(self, "AccessLogs", retain=config.retain_data, versioned=False, expire_after_days=config.log_retention_days)
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description="Portal load balancer: HTTP(S) from the internet", allow_all_outbound=False
         )
-        self.load_balancer = elbv2.ApplicationLoadBalancer(
+        self.endpoint = HttpsEndpoint(
             self,
-            "LoadBalancer",
+            KEEP_PARENT_IDS,  # the resources keep the logical ids PortalEdge gave them before HttpsEndpoint existed
             vpc=vpc,
             vpc_subnets=subnets,
-            internet_facing=True,
+            access_logs=self.access_logs.bucket,
+            access_log_prefix="alb",
+            domain_name=config.domain_name,
+            hosted_zone_id=config.hosted_zone_id,
+            hosted_zone_name=config.hosted_zone_name,
+            certificate_arn=config.certificate_arn,
             security_group=self.security_group,
             deletion_protection=config.load_balancer_deletion_protection,
-            drop_invalid_header_fields=True,
         )
-        self.load_balancer.log_access_logs(self.access_logs.bucket, prefix="alb")
-        acknowledge(self.security_group, "AwsSolutions-EC23", "The portal is a public web application: its load balancer accepts HTTP(S) from any address; HTTP only redirects to HTTPS.")
-
-        self.certificate: acm.ICertificate | None = None
-        self.zone: route53.IHostedZone | None = None
-        if config.hosted_zone_id is not None and config.hosted_zone_name is not None:
-            self.zone = route53.HostedZone.from_hosted_zone_attributes(self, "Zone", hosted_zone_id=config.hosted_zone_id, zone_name=config.hosted_zone_name)
-        if config.certificate_arn is not None:
-            self.certificate = acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn)
-        elif self.zone is not None and config.domain_name is not None:
-            self.certificate = acm.Certificate(self, "Certificate", domain_name=config.domain_name, validation=acm.CertificateValidation.from_dns(self.zone))
-
-        if self.certificate is not None:
-            self.security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS from the internet")
-            self.listener = self.load_balancer.add_listener("Https", port=443, protocol=elbv2.ApplicationProtocol.HTTPS, certificates=[self.certificate], ssl_policy=TLS_POLICY, open=False)
-            self.security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "HTTP from the internet, redirected to HTTPS")
-            self.load_balancer.add_listener(
-                "HttpRedirect",
-                port=80,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                open=False,
-                default_action=elbv2.ListenerAction.redirect(protocol="HTTPS", port="443", permanent=True),
-            )
-        else:
-            self.security_group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(80), "HTTP from the internet (development without a domain)")
-            self.listener = self.load_balancer.add_listener("Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=False)
-
-        if self.zone is not None and config.domain_name is not None:
-            route53.ARecord(
-                self, "AliasRecord", zone=self.zone, record_name=config.domain_name, target=route53.RecordTarget.from_alias(targets.LoadBalancerTarget(self.load_balancer))
-            )
+        self.load_balancer = self.endpoint.load_balancer
+        self.listener = self.endpoint.listener
+        self.certificate = self.endpoint.certificate
+        self.zone = self.endpoint.zone
         self.web_acl: wafv2.CfnWebACL | None = None
         if config.waf:
             self._add_web_acl(config)
@@ -93,18 +80,7 @@ class PortalEdge(Construct):
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=_visibility(metric_prefix),
-            rules=[
-                wafv2.CfnWebACL.RuleProperty(
-                    name=group,
-                    priority=index,
-                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(vendor_name="AWS", name=group)
-                    ),
-                    visibility_config=_visibility(f"{metric_prefix}-{group}"),
-                )
-                for index, group in enumerate(MANAGED_RULE_GROUPS)
-            ],
+            rules=_rules(metric_prefix, rate_limit=config.waf_rate_limit),
         )
         wafv2.CfnWebACLAssociation(self, "WebAclAssociation", resource_arn=self.load_balancer.load_balancer_arn, web_acl_arn=self.web_acl.attr_arn)
         # WAF writes only to log groups whose name starts with "aws-waf-logs-".
@@ -114,12 +90,92 @@ class PortalEdge(Construct):
             "WafLogs",
             log_group_name=log_group_name,
             retention=log_retention(config.log_retention_days),
+            encryption_key=self._encryption_key,
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
         )
         # WAF expects the log group ARN without the ":*" suffix CloudFormation's Arn attribute has.
         log_group_arn = Stack.of(self).format_arn(service="logs", resource="log-group", resource_name=log_group_name, arn_format=ArnFormat.COLON_RESOURCE_NAME)
         logging = wafv2.CfnLoggingConfiguration(self, "WafLogging", resource_arn=self.web_acl.attr_arn, log_destination_configs=[log_group_arn])
         logging.node.add_dependency(self.waf_log_group)
+
+
+def _rules(metric_prefix: str, *, rate_limit: int) -> list[wafv2.CfnWebACL.RuleProperty]:
+    """Rate limit per address first (cheapest way out for a flood), then the managed groups, with
+    the body-size rule re-applied right after the common rule set that labels it."""
+    rules = [
+        wafv2.CfnWebACL.RuleProperty(
+            name="RateLimitPerIp",
+            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(limit=rate_limit, aggregate_key_type="IP", evaluation_window_sec=RATE_WINDOW_SECONDS)
+            ),
+            visibility_config=_visibility(f"{metric_prefix}-RateLimitPerIp"),
+            priority=0,
+        )
+    ]
+    for group in MANAGED_RULE_GROUPS:
+        overrides = None
+        if group == "AWSManagedRulesCommonRuleSet":
+            overrides = [wafv2.CfnWebACL.RuleActionOverrideProperty(name=BODY_SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}))]
+        rules.append(
+            wafv2.CfnWebACL.RuleProperty(
+                name=group,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(vendor_name="AWS", name=group, rule_action_overrides=overrides)
+                ),
+                visibility_config=_visibility(f"{metric_prefix}-{group}"),
+                priority=len(rules),
+            )
+        )
+        if group == "AWSManagedRulesCommonRuleSet":
+            rules.append(_body_size_rule(f"{metric_prefix}-LargeBodyOutsideBackstageApi", priority=len(rules)))
+    return rules
+
+
+def _body_size_rule(metric_name: str, *, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """Block what SizeRestrictions_BODY labelled, unless it is a POST to one of ``LARGE_BODY_PATHS``."""
+    # Decoded and normalized first, so /api/scaffolder/../other does not pass as the scaffolder.
+    path_transformations = [
+        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="URL_DECODE"),
+        wafv2.CfnWebACL.TextTransformationProperty(priority=1, type="NORMALIZE_PATH"),
+    ]
+    paths = [
+        wafv2.CfnWebACL.StatementProperty(
+            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                positional_constraint="STARTS_WITH",
+                search_string=prefix,
+                text_transformations=path_transformations,
+            )
+        )
+        for prefix in LARGE_BODY_PATHS
+    ]
+    post = wafv2.CfnWebACL.StatementProperty(
+        byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+            positional_constraint="EXACTLY",
+            search_string="POST",
+            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+        )
+    )
+    backstage_api_post = wafv2.CfnWebACL.StatementProperty(
+        and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[post, wafv2.CfnWebACL.StatementProperty(or_statement=wafv2.CfnWebACL.OrStatementProperty(statements=paths))])
+    )
+    return wafv2.CfnWebACL.RuleProperty(
+        name="LargeBodyOutsideBackstageApi",
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            and_statement=wafv2.CfnWebACL.AndStatementProperty(
+                statements=[
+                    wafv2.CfnWebACL.StatementProperty(label_match_statement=wafv2.CfnWebACL.LabelMatchStatementProperty(scope="LABEL", key=BODY_SIZE_LABEL)),
+                    wafv2.CfnWebACL.StatementProperty(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=backstage_api_post)),
+                ]
+            )
+        ),
+        visibility_config=_visibility(metric_name),
+        priority=priority,
+    )
 
 
 def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

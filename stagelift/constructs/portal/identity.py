@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aws_cdk import Aws, Duration, RemovalPolicy, SecretValue
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -29,9 +30,10 @@ class PortalIdentity(Construct):
     attribute), so no custom resource reads them and they reach the tasks only as secrets.
     """
 
-    def __init__(self, scope: Construct, id: str, *, config: PortalConfig, base_urls: Sequence[str]) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: PortalConfig, base_urls: Sequence[str], encryption_key: kms.IKey | None = None) -> None:
         """
         :param base_urls: origins the portal is served on; callback and logout URLs derive from them.
+        :param encryption_key: key for the client secret; default none (Secrets Manager's AWS managed key).
         """
         super().__init__(scope, id)
         self.user_pool = cognito.UserPool(
@@ -89,6 +91,7 @@ class PortalIdentity(Construct):
                 "clientId": SecretValue.unsafe_plain_text(self.client.user_pool_client_id),
                 "clientSecret": SecretValue.resource_attribute(cfn_client.attr_client_secret),
             },
+            encryption_key=encryption_key,
             removal_policy=RemovalPolicy.DESTROY,
         )
         acknowledge(

@@ -6,11 +6,13 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from ...config.portal import PortalConfig
 from ..alarms import AlarmTopic
+from ..keys import allow_cloudwatch_logs
 from ..nag import acknowledge
 from ..secure_bucket import SecureBucket
 from ..tagging import tag_service
@@ -31,8 +33,8 @@ class BackstagePortal(Construct):
 
     Every value comes from ``config`` (see ``stagelift.config.PortalConfig``); the construct
     performs no lookups, so it synthesizes offline. Important children are attributes:
-    ``network``, ``database``, ``identity``, ``edge``, ``service``, ``techdocs_bucket``,
-    ``alarm_topic``.
+    ``key`` (the customer-managed key, None unless ``config.customer_managed_key``), ``network``,
+    ``database``, ``identity``, ``edge``, ``service``, ``techdocs_bucket``, ``alarm_topic``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: PortalConfig, image: ecs.ContainerImage | None = None) -> None:
@@ -42,9 +44,19 @@ class BackstagePortal(Construct):
         """
         super().__init__(scope, id)
         self.config = config
+        self.key: kms.Key | None = None
+        if config.customer_managed_key:
+            self.key = kms.Key(
+                self,
+                "EncryptionKey",
+                description=f"Encrypts the secrets and log groups of the {config.portal_name} portal ({config.environment})",
+                enable_key_rotation=True,
+                removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+            )
+            allow_cloudwatch_logs(self.key)
         self.network = PortalNetwork(self, "Network", config=config)
         vpc = self.network.vpc
-        self.edge = PortalEdge(self, "Edge", config=config, vpc=vpc, subnets=self.network.public_subnets)
+        self.edge = PortalEdge(self, "Edge", config=config, vpc=vpc, subnets=self.network.public_subnets, encryption_key=self.key)
         load_balancer = self.edge.load_balancer
         if config.domain_name is not None:
             self.url = f"https://{config.domain_name}"
@@ -52,7 +64,7 @@ class BackstagePortal(Construct):
         else:
             self.url = f"http://{load_balancer.load_balancer_dns_name}"
             origins = LOCAL_ORIGINS
-        self.identity = PortalIdentity(self, "Identity", config=config, base_urls=origins)
+        self.identity = PortalIdentity(self, "Identity", config=config, base_urls=origins, encryption_key=self.key)
         self.database = PortalDatabase(
             self, "Database", config=config, vpc=vpc, subnets=self.network.isolated_subnets, rotation_subnets=self.network.private_subnets
         )
@@ -64,6 +76,7 @@ class BackstagePortal(Construct):
             "SessionSecret",
             description="Signs Backstage's session cookies",
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+            encryption_key=self.key,
             removal_policy=RemovalPolicy.DESTROY,
         )
         acknowledge(self.session_secret, "AwsSolutions-SMG4", "Rotating the cookie-signing key signs every user out; rotate it by replacing the secret during a maintenance window.")
@@ -77,6 +90,7 @@ class BackstagePortal(Construct):
             subnets=self.network.private_subnets,
             listener=self.edge.listener,
             image=image,
+            encryption_key=self.key,
             environment={
                 "PORTAL_BASE_URL": self.url,
                 "POSTGRES_HOST": db.instance.db_instance_endpoint_address,

@@ -9,6 +9,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -66,6 +67,7 @@ class PortalService(Construct):
         bootstrap_secrets: Mapping[str, ecs.Secret],
         app_initial_password: ecs.Secret,
         image: ecs.ContainerImage | None = None,
+        encryption_key: kms.IKey | None = None,
     ) -> None:
         """
         :param environment: plain environment variables of the Backstage container.
@@ -73,6 +75,8 @@ class PortalService(Construct):
         :param bootstrap_secrets: master database credentials for the user bootstrap container (PGHOST, PGPORT, PGUSER, PGPASSWORD).
         :param app_initial_password: the application user's password, used only when the user does not exist yet.
         :param image: image built by the caller (e.g. an asset); default per config (ECR tag, URI or placeholder).
+        :param encryption_key: key for the log group (its policy must admit CloudWatch Logs) and, with
+            ``config.repository_encryption == "KMS"``, the ECR repository; default none (AWS managed encryption).
         """
         super().__init__(scope, id)
         removal = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
@@ -81,7 +85,9 @@ class PortalService(Construct):
             "Repository",
             image_scan_on_push=True,
             image_tag_mutability=ecr.TagMutability.IMMUTABLE,
-            encryption=ecr.RepositoryEncryption.AES_256,
+            # Create-only: a deployed repository keeps the encryption it was created with (see repositoryEncryption).
+            encryption=ecr.RepositoryEncryption.KMS if config.repository_encryption == "KMS" else ecr.RepositoryEncryption.AES_256,
+            encryption_key=encryption_key if config.repository_encryption == "KMS" else None,
             lifecycle_rules=[
                 ecr.LifecycleRule(description="Drop untagged layers after a week", tag_status=ecr.TagStatus.UNTAGGED, max_image_age=Duration.days(7), rule_priority=1),
                 ecr.LifecycleRule(description="Keep the 30 newest images", tag_status=ecr.TagStatus.ANY, max_image_count=30, rule_priority=2),
@@ -90,7 +96,7 @@ class PortalService(Construct):
             removal_policy=removal,
         )
         self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENHANCED, enable_fargate_capacity_providers=True)
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention(config.log_retention_days), removal_policy=removal)
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention(config.log_retention_days), encryption_key=encryption_key, removal_policy=removal)
         self.task_definition = ecs.FargateTaskDefinition(
             self,
             "TaskDefinition",

@@ -35,6 +35,16 @@ CONFIG = validate(
         "system": "{{ cookiecutter.system }}",
 {%- endif %}
         "environment": "{{ cookiecutter.environment }}",
+{%- if cookiecutter.domain_name %}
+        "domain_name": "{{ cookiecutter.domain_name }}",
+{%- endif %}
+{%- if cookiecutter.hosted_zone_id %}
+        "hosted_zone_id": "{{ cookiecutter.hosted_zone_id }}",
+        "hosted_zone_name": "{{ cookiecutter.hosted_zone_name }}",
+{%- endif %}
+{%- if cookiecutter.certificate_arn %}
+        "certificate_arn": "{{ cookiecutter.certificate_arn }}",
+{%- endif %}
         "log_retention_days": {{ cookiecutter.log_retention_days }},
 {%- if cookiecutter.alarm_email %}
         "alarm_email": "{{ cookiecutter.alarm_email }}",

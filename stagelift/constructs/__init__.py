@@ -2,7 +2,7 @@
 
 from .alarms import AlarmTopic
 from .data_stores import DynamoTable, PostgresDatabase, QueueWithDeadLetter, RedisCache
-from .eks_platform import EksPlatform
+from .eks_platform import EksPlatform, EksPlatformImport
 from .eks_service import EksService
 from .fargate_service import FargateService
 from .lambda_service import LambdaService
@@ -15,6 +15,7 @@ __all__ = [
     "AlarmTopic",
     "DynamoTable",
     "EksPlatform",
+    "EksPlatformImport",
     "EksService",
     "FargateService",
     "LambdaService",

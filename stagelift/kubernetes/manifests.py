@@ -1,10 +1,19 @@
 """The Kubernetes objects of one stage-3 service, rendered from ``EksServiceConfig``.
 
-Pure Python (no CDK): the same function feeds ``EksService.manifests``, the eks-service skeleton
-and the tests. The objects are the ones the golden path promises: Namespace, ServiceAccount,
-Deployment, Service, Ingress, HorizontalPodAutoscaler (or a KEDA ScaledObject),
-PodDisruptionBudget, NetworkPolicy, ResourceQuota and the Argo CD Application that syncs them
-from Git.
+Pure Python (no CDK): the same functions feed ``EksService``, the eks-service skeleton and the
+tests. Two sets of objects:
+
+- ``render_manifests``: what the service's team owns and Argo CD syncs from its Git repository
+  (ServiceAccount, Deployment, Service, Ingress, HorizontalPodAutoscaler or KEDA ScaledObject,
+  PodDisruptionBudget, NetworkPolicy);
+- ``render_registration``: what the platform owns, applied by the service's CDK stack through
+  the cluster's kubectl handler (the API endpoint is private): the Namespace with its Pod Security
+  labels, the ResourceQuota, the Argo CD Application in the team's AppProject, and
+  ``endpoints_config_map``, the data stores' endpoints known only at deploy time. The team's
+  AppProject refuses cluster-scoped objects and quotas from Git, so a repository cannot change them.
+
+Pods are pinned to the nodes' architecture (``nodeSelector`` ``kubernetes.io/arch``) the image is
+built for, and get ``AWS_REGION`` from their environment (nodes close IMDS to pods).
 
 Secure defaults: the namespace enforces the ``restricted`` Pod Security Standard, pods run as a
 non-root user with a read-only root filesystem, no Linux capabilities and no Kubernetes API token,
@@ -34,6 +43,7 @@ SERVICE_PORT = 80
 CPU_TARGET_UTILIZATION = 70
 SQS_MESSAGES_PER_POD = 5
 ARGOCD_NAMESPACE = "argocd"
+ARCH_LABEL = "kubernetes.io/arch"
 # EKS Pod Identity Agent: a host-network DaemonSet answering on this link-local address.
 POD_IDENTITY_AGENT_CIDR = "169.254.170.23/32"
 POD_IDENTITY_AGENT_PORT = 80
@@ -48,6 +58,8 @@ KedaIdentity = Literal["keda", "workload"]
 _ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
 _SQS_URL = re.compile(r"^https://sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[0-9]{12}/[A-Za-z0-9_-]{1,75}(\.fifo)?$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+# Objects Argo CD syncs from Git, and those the service's stack applies (render_registration).
+GIT_KINDS = frozenset({"ServiceAccount", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "TriggerAuthentication", "ScaledObject", "PodDisruptionBudget", "NetworkPolicy"})
 _ORDER = (
     "Namespace",
     "ResourceQuota",
@@ -138,11 +150,8 @@ def render_manifests(
     topic_arn: str | None = None,
     environment: Mapping[str, str] | None = None,
     keda_identity: KedaIdentity = "keda",
-    argocd_namespace: str = ARGOCD_NAMESPACE,
-    argocd_project: str = "default",
-    target_revision: str = "HEAD",
 ) -> list[Manifest]:
-    """The service's Kubernetes objects, in apply order, as plain dicts.
+    """The service's Kubernetes objects Argo CD syncs from Git, in apply order, as plain dicts.
 
     :param config: the validated service configuration.
     :param image: container image reference (resolved, no CDK token).
@@ -158,9 +167,6 @@ def render_manifests(
         TriggerAuthentication with ``podIdentity.provider: aws``: ``"keda"`` (the KEDA operator's
         own role, an EKS Pod Identity association made by ``EksPlatform``; default) or
         ``"workload"`` (the workload's IRSA role; needs ``pod_identity == "irsa"``).
-    :param argocd_namespace: namespace Argo CD watches for Applications; default ``argocd``.
-    :param argocd_project: Argo CD project; default ``default``.
-    :param target_revision: Git revision Argo CD syncs; default ``HEAD``.
     :raises ConfigError: a value is unresolved or missing for the options ``config`` turns on.
     """
     _check(config, image=image, role_arn=role_arn, region=region, queue_url=queue_url, queue_name=queue_name, keda_identity=keda_identity)
@@ -181,8 +187,6 @@ def render_manifests(
     env.update(environment or {})
 
     manifests: list[Manifest] = [
-        _namespace(config),
-        _resource_quota(config),
         _service_account(config, role_arn),
         _deployment(config, image, env),
         _service(config),
@@ -195,8 +199,39 @@ def render_manifests(
         manifests.append(_hpa(config))
     manifests.append(_pdb(config))
     manifests.append(_network_policy(config))
-    manifests.append(_argocd_application(config, argocd_namespace, argocd_project, target_revision))
     return manifests
+
+
+def endpoints_config_map_name(config: EksServiceConfig) -> str:
+    """The ConfigMap every pod of the service loads its data stores' endpoints from (``envFrom``)."""
+    return f"{config.service_name}-endpoints"
+
+
+def endpoints_config_map(config: EksServiceConfig, data: Mapping[str, str]) -> Manifest:
+    """The data stores' endpoints as environment variables; values may be deploy-time tokens."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _metadata(config, endpoints_config_map_name(config)),
+        "data": dict(data),
+    }
+
+
+def render_registration(
+    config: EksServiceConfig,
+    *,
+    argocd_namespace: str = ARGOCD_NAMESPACE,
+    target_revision: str = "HEAD",
+) -> list[Manifest]:
+    """The platform-owned objects of the service: Namespace, ResourceQuota and the Argo CD Application.
+
+    The Application names the owner's AppProject (``config.team``), which ``EksPlatform`` creates
+    for each team in ``EksPlatformConfig.teams``.
+
+    :param argocd_namespace: namespace Argo CD watches for Applications; default ``argocd``.
+    :param target_revision: Git revision Argo CD syncs; default ``HEAD``.
+    """
+    return [_namespace(config), _resource_quota(config), _argocd_application(config, argocd_namespace, config.team, target_revision)]
 
 
 def _namespace(config: EksServiceConfig) -> Manifest:
@@ -264,6 +299,8 @@ def _deployment(config: EksServiceConfig, image: str, env: Mapping[str, str]) ->
     spread_policy = "DoNotSchedule" if config.production else "ScheduleAnyway"
     pod_spec: Manifest = {
         "serviceAccountName": config.service_name,
+        # The image is built for this architecture only (see the deploy workflow).
+        "nodeSelector": {ARCH_LABEL: config.architecture},
         "automountServiceAccountToken": False,
         "securityContext": {
             "runAsNonRoot": True,
@@ -294,6 +331,8 @@ def _deployment(config: EksServiceConfig, image: str, env: Mapping[str, str]) ->
                 "imagePullPolicy": "IfNotPresent",
                 "ports": [{"name": HTTP_PORT_NAME, "containerPort": config.container_port, "protocol": "TCP"}],
                 "env": [{"name": k, "value": v} for k, v in env.items()],
+                # Data stores' endpoints, written by the service's stack at deploy time.
+                "envFrom": [{"configMapRef": {"name": endpoints_config_map_name(config)}}],
                 "resources": {
                     "requests": {"cpu": config.cpu_request, "memory": config.memory_request},
                     "limits": {"cpu": config.cpu_limit, "memory": config.memory_limit},
@@ -510,13 +549,7 @@ def _argocd_application(config: EksServiceConfig, namespace: str, project: str, 
         "metadata": metadata,
         "spec": {
             "project": project,
-            "source": {
-                "repoURL": config.git_repo_url,
-                "path": config.git_path,
-                "targetRevision": revision,
-                # The Application lives next to the objects it syncs but is applied once by the platform.
-                "directory": {"exclude": manifest_filename(len(_ORDER) - 1, "Application")},
-            },
+            "source": {"repoURL": config.git_repo_url, "path": config.git_path, "targetRevision": revision},
             "destination": {"server": "https://kubernetes.default.svc", "namespace": config.k8s_namespace},
             "syncPolicy": {
                 "automated": {"prune": True, "selfHeal": True},

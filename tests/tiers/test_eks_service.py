@@ -82,7 +82,7 @@ def test_production_keeps_the_repository(synth: Synthesized) -> None:
 
 def test_plain_service_has_only_its_role_association_and_repository(synth: Synthesized) -> None:
     types = {r["Type"] for r in synth.templates["Status"].to_json()["Resources"].values()}
-    assert types == {"AWS::IAM::Role", "AWS::EKS::PodIdentityAssociation", "AWS::ECR::Repository"}
+    assert types == {"AWS::IAM::Role", "AWS::EKS::PodIdentityAssociation", "AWS::ECR::Repository", "Custom::AWSCDK-EKS-KubernetesResource"}
 
 
 def test_fifo_queue_and_fifo_dead_letter_queue_have_fixed_names(synth: Synthesized) -> None:
@@ -221,7 +221,7 @@ def test_manifests_need_a_stack_with_account_and_region() -> None:
 def test_manifests_dir_writes_the_files(tmp_path, bare: tuple[cdk.Stack, EksPlatform]) -> None:
     stack, platform = bare
     service = EksService(stack, "E", config=EksServiceConfig(service_name="writer"), cluster=platform.cluster, vpc=platform.vpc, manifests_dir=tmp_path / "k8s")
-    assert [p.name for p in service.manifest_files][:4] == ["00-namespace.yaml", "01-resourcequota.yaml", "02-serviceaccount.yaml", "03-deployment.yaml"]
+    assert [p.name for p in service.manifest_files][:3] == ["02-serviceaccount.yaml", "03-deployment.yaml", "04-service.yaml"]
     assert all(p.is_file() for p in service.manifest_files)
 
 
@@ -231,6 +231,65 @@ def test_irsa_without_a_cluster_oidc_provider_fails_clearly() -> None:
     from aws_cdk import aws_ec2 as ec2
     from aws_cdk import aws_eks_v2 as eks
 
-    cluster = eks.Cluster.from_cluster_attributes(stack, "Imported", cluster_name="imported")
+    kubectl = eks.KubectlProvider.from_kubectl_provider_attributes(stack, "Kubectl", service_token="arn:aws:lambda:eu-west-1:123456789012:function:kubectl")
+    cluster = eks.Cluster.from_cluster_attributes(stack, "Imported", cluster_name="imported", kubectl_provider=kubectl)
     with pytest.raises(Exception, match="(?i)open ?id ?connect"):
         EksService(stack, "S", config=CATALOG, cluster=cluster, vpc=ec2.Vpc(stack, "Vpc"))
+
+
+def test_a_cluster_without_kubectl_handler_is_refused() -> None:
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_eks_v2 as eks
+
+    stack = cdk.Stack(new_app(), "S", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    cluster = eks.Cluster.from_cluster_attributes(stack, "Imported", cluster_name="imported")
+    with pytest.raises(ValueError, match="cluster has no kubectl provider"):
+        EksService(stack, "S", config=PLAIN, cluster=cluster, vpc=ec2.Vpc(stack, "Vpc"))
+
+
+def registration(template: Template) -> list[dict]:
+    """The objects the service stack applies through the kubectl handler (deploy-time values as stand-ins)."""
+    (resource,) = resources_of_type(template, "Custom::AWSCDK-EKS-KubernetesResource").values()
+    manifest = resource["Properties"]["Manifest"]
+    if isinstance(manifest, dict):
+        manifest = "".join(part if isinstance(part, str) else "<" + json.dumps(part).replace('"', "'") + ">" for part in manifest["Fn::Join"][1])
+    return json.loads(manifest)
+
+
+def test_every_enabled_store_reaches_the_pods_environment(synth: Synthesized) -> None:
+    objects = {o["kind"]: o for o in registration(synth.templates["Catalog"])}
+    data = objects["ConfigMap"]["data"]
+    assert objects["ConfigMap"]["metadata"]["name"] == "catalog-endpoints"
+    assert "DatabaseCluster" in data["DATABASE_HOST"] and "Endpoint.Address" in data["DATABASE_HOST"]
+    assert "Endpoint.Port" in data["DATABASE_PORT"]
+    assert "PrimaryEndPoint.Address" in data["REDIS_HOST"] and "PrimaryEndPoint.Port" in data["REDIS_PORT"]
+    assert "CacheAuthToken" in data["REDIS_AUTH_SECRET_ARN"] and data["REDIS_TLS"] == "true"
+    assert "Kafka" in data["KAFKA_CLUSTER_ARN"]
+    assert data["AWS_REGION"] == "eu-west-1"
+    deployment = next(m for m in synth.services["Catalog"].manifests if m["kind"] == "Deployment")
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["envFrom"] == [{"configMapRef": {"name": "catalog-endpoints"}}]
+
+
+def test_pods_may_ask_for_the_kafka_bootstrap_brokers(synth: Synthesized) -> None:
+    statement = next(s for s in policy_statements(synth.templates["Catalog"]) if "kafka:GetBootstrapBrokers" in s["Action"])
+    assert statement["Resource"] == {"Fn::GetAtt": [Match_string(synth.templates["Catalog"], "AWS::MSK::ServerlessCluster"), "Arn"]}
+
+
+def Match_string(template: Template, type_: str) -> str:
+    (logical_id,) = resources_of_type(template, type_)
+    return logical_id
+
+
+def test_the_stack_registers_namespace_quota_and_application_in_the_team_project(synth: Synthesized) -> None:
+    objects = {o["kind"]: o for o in registration(synth.templates["Orders"])}
+    assert set(objects) == {"Namespace", "ResourceQuota", "ConfigMap", "Application"}
+    assert objects["Namespace"]["metadata"]["name"] == "payments"
+    assert objects["Application"]["metadata"]["namespace"] == "argocd"
+    assert objects["Application"]["spec"]["project"] == "platform-team"
+
+
+def test_a_service_built_for_another_architecture_than_the_nodes_is_refused(bare: tuple[cdk.Stack, EksPlatform]) -> None:
+    stack, platform = bare
+    config = EksServiceConfig(service_name="x86", architecture="amd64")
+    with pytest.raises(ValueError, match="architecture = 'amd64' but the platform's nodes are 'arm64'"):
+        EksService(stack, "F", config=config, cluster=platform.cluster, vpc=platform.vpc, node_architecture=platform.config.architecture)

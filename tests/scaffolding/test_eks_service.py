@@ -142,3 +142,23 @@ def test_catalog_points_the_kubernetes_and_argocd_plugins_at_the_service(custom:
     assert annotations["argocd/app-name"] == registration(custom)["Application"]["metadata"]["name"]
     assert component["spec"]["dependsOn"] == ["resource:shop-database", "resource:shop-cache", "resource:shop-queue"]
     assert {"stage-3", "eks"} <= set(component["metadata"]["tags"])
+
+
+def test_files_two_skeletons_share_have_one_source() -> None:
+    """Every file that is the same in two skeletons is written from one shared part (or generated):
+    the EKS skeleton's app, tests and Dockerfile were hand-kept copies of the Fargate skeleton's."""
+    from stagelift.scaffolding.generate import SHARED_FOLDER, generated_files
+    from tests.conftest import REPO_ROOT
+
+    generated = set(generated_files(REPO_ROOT))
+    skeletons = sorted(p for p in (REPO_ROOT / "cookiecutters").glob("*-service/skeleton"))
+    files = {s: {p.relative_to(s): p.read_bytes() for p in s.rglob("*") if p.is_file() and "__pycache__" not in p.parts} for s in skeletons}
+    duplicated = {
+        (a.parent.name, b.parent.name, str(path))
+        for i, a in enumerate(skeletons)
+        for b in skeletons[i + 1 :]
+        for path in files[a].keys() & files[b].keys()
+        if files[a][path] == files[b][path] and not {a / path, b / path} <= generated
+    }
+    assert duplicated == set(), f"move these into cookiecutters/{SHARED_FOLDER}/<part>/ and list the tiers in SHARED_PARTS"
+    assert {"src/service/app.py", "Dockerfile", "tests/test_app.py"} <= {str(p) for p in files[REPO_ROOT / "cookiecutters" / "eks-service" / "skeleton"]}

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_events as events
@@ -28,7 +28,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from stagelift.config.eks import EksPlatformConfig, team_name
+from stagelift.config.eks import EksPlatformConfig, EksServiceConfig, team_name
 from stagelift.parameters import NONE, EksParameter, eks_parameter
 
 from .eks_nag import acknowledge_rules
@@ -780,62 +780,74 @@ class Karpenter(Construct):
 
 
 class EksPlatformImport(Construct):
-    """An ``EksPlatform`` as a service stack in another repository sees it: read from its SSM parameters.
+    """An ``EksPlatform`` as one service's stack in another repository sees it: read from SSM.
 
     Every value is a CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``
     (``ssm.StringParameter.value_for_string_parameter``), resolved when the service's stack is
     deployed: synthesis needs no AWS access, and nobody copies identifiers from stack outputs.
-    The names follow ``stagelift.parameters``.
+    The names follow ``stagelift.parameters`` (``/stagelift/<config.environment>/eks/<cluster>/``).
+    Only what ``config`` uses is read (a template parameter nothing references is a cfn-lint
+    warning): the VPC only with a data store or Kafka, the OIDC provider only with IRSA, the
+    KEDA operator role only with KEDA.
 
-    The VPC is imported with the first ``availability_zones`` zones of the platform's lists (two
+    The VPC is imported with the first ``availability_zones`` subnets of the platform's lists (two
     by default, the fewest a platform has): enough for Aurora, ElastiCache and MSK Serverless,
-    which need subnets in two zones.
+    which need subnets in two zones. Their zone names are not read (nothing in the service's
+    template uses them); the subnets' ``availability_zone`` is ``Fn::GetAZs`` order, informational.
 
-    Attributes: ``cluster`` (with the platform's kubectl handler and OIDC provider), ``vpc``,
-    ``oidc_issuer``, ``node_architecture``, ``keda_operator_role``.
+    Attributes: ``cluster`` (with the platform's kubectl handler), ``vpc`` (None without stores),
+    ``oidc_issuer`` (None without IRSA), ``node_architecture``, ``keda_operator_role`` (None
+    without KEDA).
     """
 
-    def __init__(self, scope: Construct, id: str, *, environment: str, cluster_name: str, availability_zones: int = 2) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: EksServiceConfig, cluster_name: str, availability_zones: int = 2) -> None:
         """
-        :param environment: the platform's environment (``EksPlatformConfig.environment``).
+        :param config: the service's configuration: its environment picks the parameters' path,
+            its options what is read.
         :param cluster_name: the platform's cluster name (``EksPlatformConfig.cluster_name``).
-        :param availability_zones: how many of the platform's zones to use (2-6); default 2.
+        :param availability_zones: how many of the platform's subnets of each kind to use (2-6); default 2.
         """
         super().__init__(scope, id)
         if not 2 <= availability_zones <= 6:
             raise ValueError(f"availability_zones = {availability_zones}: expected 2-6 (every platform spans at least 2)")
 
         def value(key: EksParameter) -> str:
-            return ssm.StringParameter.value_for_string_parameter(self, eks_parameter(environment, cluster_name, key))
+            return ssm.StringParameter.value_for_string_parameter(self, eks_parameter(config.environment, cluster_name, key))
 
         def values(key: EksParameter) -> list[str]:
             return Fn.split(",", value(key), availability_zones)
 
-        self.vpc: ec2.IVpc = ec2.Vpc.from_vpc_attributes(
-            self,
-            "Vpc",
-            vpc_id=value(EksParameter.VPC_ID),
-            availability_zones=values(EksParameter.AVAILABILITY_ZONES),
-            private_subnet_ids=values(EksParameter.PRIVATE_SUBNET_IDS),
-            isolated_subnet_ids=values(EksParameter.DATA_SUBNET_IDS),
-        )
-        self.oidc_issuer: str = value(EksParameter.OIDC_ISSUER)
+        self.vpc: ec2.IVpc | None = None
+        security_group: str | None = None
+        if config.enable_database or config.enable_redis or config.enable_kafka:
+            data = config.enable_database or config.enable_redis
+            self.vpc = ec2.Vpc.from_vpc_attributes(
+                self,
+                "Vpc",
+                vpc_id=value(EksParameter.VPC_ID),
+                availability_zones=[Fn.select(i, Fn.get_azs()) for i in range(availability_zones)],
+                private_subnet_ids=values(EksParameter.PRIVATE_SUBNET_IDS) if config.enable_kafka else None,
+                isolated_subnet_ids=values(EksParameter.DATA_SUBNET_IDS) if data else None,
+            )
+            for subnet in [*self.vpc.private_subnets, *self.vpc.isolated_subnets]:
+                # Services never route: data stores only take the subnets' ids.
+                Annotations.of(subnet).acknowledge_warning("@aws-cdk/aws-ec2:noSubnetRouteTableId", "Route tables are the platform's; a service only places data stores in these subnets.")
+            security_group = value(EksParameter.CLUSTER_SECURITY_GROUP_ID)
+        self.oidc_issuer: str | None = None
+        oidc_provider: iam.IOpenIdConnectProvider | None = None
+        if config.pod_identity == "irsa":
+            self.oidc_issuer = value(EksParameter.OIDC_ISSUER)
+            oidc_provider = iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(self, "OidcProvider", value(EksParameter.OIDC_PROVIDER_ARN))
         self.node_architecture: str = value(EksParameter.NODE_ARCHITECTURE)
         self.cluster: eks.ICluster = eks.Cluster.from_cluster_attributes(
             self,
             "Cluster",
             cluster_name=cluster_name,
             vpc=self.vpc,
-            cluster_security_group_id=value(EksParameter.CLUSTER_SECURITY_GROUP_ID),
+            cluster_security_group_id=security_group,
             kubectl_provider=eks.KubectlProvider.from_kubectl_provider_attributes(self, "KubectlProvider", service_token=value(EksParameter.KUBECTL_SERVICE_TOKEN)),
-            open_id_connect_provider=iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(self, "OidcProvider", value(EksParameter.OIDC_PROVIDER_ARN)),
+            open_id_connect_provider=oidc_provider,
         )
-        self._keda_arn = value(EksParameter.KEDA_OPERATOR_ROLE_ARN)
-        self._keda_role: iam.IRole | None = None
-
-    @property
-    def keda_operator_role(self) -> iam.IRole:
-        """The platform's KEDA operator role (the platform must have ``enableKeda``)."""
-        if self._keda_role is None:
-            self._keda_role = iam.Role.from_role_arn(self, "KedaOperatorRole", self._keda_arn, mutable=True)
-        return self._keda_role
+        self.keda_operator_role: iam.IRole | None = None
+        if config.enable_keda:
+            self.keda_operator_role = iam.Role.from_role_arn(self, "KedaOperatorRole", value(EksParameter.KEDA_OPERATOR_ROLE_ARN), mutable=True)

@@ -47,11 +47,13 @@ from stagelift.kubernetes.manifests import MSK_IAM_PORT, Manifest, endpoints_con
 from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
 from .eks_nag import acknowledge_rules
 from .eks_platform import pod_identity_principal
+from .iam_database_user import IamDatabaseUser
 from .tagging import tag_service
 
 ENVIRONMENT_ABBREVIATIONS = {"development": "dev", "staging": "stg", "production": "prd"}
 DEFAULT_IMAGE_TAG = "0.1.0"
 KEEP_IMAGES = 30
+DATABASE_NAME = "app"
 
 
 def name_stem(config: EksServiceConfig) -> str:
@@ -81,8 +83,14 @@ class EksService(Construct):
     store, reachable only from the cluster's security group, and grants the pod role exactly
     what the service needs on it.
 
-    Attributes: ``config``, ``role``, ``repository``, ``image``, ``database``, ``cache``,
-    ``queues``, ``topic``, ``kafka`` (None when off), ``manifests``, ``manifest_files``.
+    With ``enable_database``, ``IamDatabaseUser`` creates the PostgreSQL user the pods connect as
+    (IAM authentication, member of ``rds_iam``) through the RDS Data API before the Application is
+    registered, so no pod starts before its user exists.
+
+    Attributes: ``config``, ``role``, ``repository``, ``image``, ``database``,
+    ``database_user_creation``, ``cache``, ``queues``, ``topic``, ``kafka`` (None when off),
+    ``registration`` (the objects applied through the kubectl handler), ``manifests``,
+    ``manifest_files``.
     """
 
     def __init__(
@@ -92,7 +100,7 @@ class EksService(Construct):
         *,
         config: EksServiceConfig,
         cluster: eks.ICluster,
-        vpc: ec2.IVpc,
+        vpc: ec2.IVpc | None = None,
         manifests_dir: Path | str | None = None,
         keda_operator_role: iam.IRole | None = None,
         image: str | None = None,
@@ -103,7 +111,8 @@ class EksService(Construct):
         """
         :param config: validated service options.
         :param cluster: the ``EksPlatform`` cluster (or an imported one with its OIDC provider for IRSA).
-        :param vpc: the cluster's VPC (data stores and Kafka are placed in it).
+        :param vpc: the cluster's VPC, where data stores and Kafka are placed; required when one is
+            enabled, default none.
         :param manifests_dir: write the rendered manifests there at construction; default none
             (read ``manifests`` and call ``write_manifests`` yourself).
         :param keda_operator_role: the platform's KEDA operator role (``EksPlatform.keda_operator_role``),
@@ -133,6 +142,9 @@ class EksService(Construct):
             raise ValueError(
                 f"architecture = {config.architecture!r} but the platform's nodes are {node_architecture!r}: the image would not run there (exec format error); set architecture = {node_architecture!r}"
             )
+        stores = [name for name, on in (("enableDatabase", config.enable_database), ("enableRedis", config.enable_redis), ("enableKafka", config.enable_kafka)) if on]
+        if stores and vpc is None:
+            raise ValueError(f"{', '.join(stores)} place stores in the cluster's VPC: give vpc (EksPlatform.vpc or EksPlatformImport.vpc)")
         if cluster.kubectl_provider is None:
             raise ValueError(
                 "cluster has no kubectl provider: EksService applies the namespace, ConfigMap and Argo CD Application through it (use EksPlatform.cluster or EksPlatformImport.cluster)"
@@ -197,13 +209,22 @@ class EksService(Construct):
         self._image_tag = image_tag or DEFAULT_IMAGE_TAG
 
         # --- data stores ----------------------------------------------------------------
-        cluster_sg = cluster.cluster_security_group
+        # Read only with a store: an imported platform then needs no security-group parameter.
+        cluster_sg = cluster.cluster_security_group if stores else None
         self.database: PostgresDatabase | None = None
+        self.database_user_creation: IamDatabaseUser | None = None
         if config.enable_database:
+            assert vpc is not None and cluster_sg is not None
             self.database = PostgresDatabase(self, "Database", vpc=vpc, production=config.production, engine="aurora-serverless", allowed_from=cluster_sg)
             self.database.grant_connect(self.role, self.database_user)
+            assert self.database.cluster is not None  # aurora-serverless
+            # The user pods connect as exists (member of rds_iam) before the first pod starts.
+            self.database_user_creation = IamDatabaseUser(
+                self, "DatabaseUser", cluster=self.database.cluster, user=self.database_user, database=DATABASE_NAME
+            )
         self.cache: RedisCache | None = None
         if config.enable_redis:
+            assert vpc is not None and cluster_sg is not None
             self.cache = RedisCache(self, "Cache", vpc=vpc, production=config.production, allowed_from=cluster_sg)
             self.cache.auth_token.grant_read(self.role)
 
@@ -237,6 +258,7 @@ class EksService(Construct):
         self.kafka: msk.CfnServerlessCluster | None = None
         self.kafka_security_group: ec2.SecurityGroup | None = None
         if config.enable_kafka:
+            assert vpc is not None and cluster_sg is not None
             self._kafka(stem, vpc, cluster_sg)
 
         self._register(cluster, node_architecture)
@@ -249,7 +271,7 @@ class EksService(Construct):
 
     @property
     def database_user(self) -> str:
-        """PostgreSQL user the pods connect as with IAM authentication (``GRANT rds_iam``)."""
+        """PostgreSQL user the pods connect as with IAM authentication (created by ``IamDatabaseUser``)."""
         return self.config.service_name.replace("-", "_")
 
     @property
@@ -283,6 +305,9 @@ class EksService(Construct):
             manifest=[namespace, quota, endpoints_config_map(self.config, self.endpoints), application],
             overwrite=True,
         )
+        if self.database_user_creation is not None:
+            # Argo CD starts pods once the Application exists: the database user must exist first.
+            self.registration.node.add_dependency(self.database_user_creation)
         if node_architecture is not None and Token.is_unresolved(node_architecture):
             CfnRule(
                 self,
@@ -387,7 +412,7 @@ class EksService(Construct):
             queue_name = f"{stem}.fifo" if self.config.enable_fifo_queue else None
             environment: dict[str, str] = {}
             if self.config.enable_database:
-                environment.update({"DATABASE_NAME": "app", "DATABASE_USER": self.database_user, "DATABASE_IAM_AUTH": "true"})
+                environment.update({"DATABASE_NAME": DATABASE_NAME, "DATABASE_USER": self.database_user, "DATABASE_IAM_AUTH": "true"})
             if self.config.enable_kafka:
                 environment["KAFKA_CLUSTER_NAME"] = stem
             self._manifests = render_manifests(

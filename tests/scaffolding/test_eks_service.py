@@ -97,7 +97,7 @@ def test_the_stack_reads_the_platform_from_ssm_at_deploy_time(custom: Generated)
     (only,) = custom.templates().values()
     names = {p["Default"] for p in only["Parameters"].values() if p["Type"].startswith("AWS::SSM::Parameter::Value")}
     prefix = "/stagelift/staging/eks/platform-prod/"
-    assert {prefix + key for key in ("vpc-id", "private-subnet-ids", "data-subnet-ids", "kubectl-service-token", "node-architecture")} <= names
+    assert {prefix + key for key in ("vpc-id", "data-subnet-ids", "cluster-security-group-id", "kubectl-service-token", "node-architecture")} <= names
     assert not (custom.path / "infra" / "platform.json").exists()
 
 

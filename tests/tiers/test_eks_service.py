@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -11,6 +13,7 @@ from aws_cdk.assertions import Capture, Match, Template
 from stagelift.checks import cfn_lint_errors, nag_findings
 from stagelift.config import ConfigError, EksPlatformConfig, EksServiceConfig
 from stagelift.constructs import EksPlatform, EksService
+from stagelift.parameters import EksParameter
 from tests.conftest import new_app
 from tests.tiers.eks_fixtures import AZS, Synthesized, resources_of_type, synthesize
 
@@ -293,3 +296,55 @@ def test_a_service_built_for_another_architecture_than_the_nodes_is_refused(bare
     config = EksServiceConfig(service_name="x86", architecture="amd64")
     with pytest.raises(ValueError, match="architecture = 'amd64' but the platform's nodes are 'arm64'"):
         EksService(stack, "F", config=config, cluster=platform.cluster, vpc=platform.vpc, node_architecture=platform.config.architecture)
+
+
+def test_the_database_user_exists_before_the_application_is_registered(synth: Synthesized) -> None:
+    catalog = synth.templates["Catalog"]
+    (writer_id,) = resources_of_type(catalog, "AWS::RDS::DBInstance")
+    catalog.has_resource_properties("AWS::RDS::DBCluster", {"EnableHttpEndpoint": True})
+    (user_id, user) = next(iter(resources_of_type(catalog, "Custom::AWS").items()))
+    create = json.dumps(user["Properties"]["Create"])
+    assert "ExecuteStatement" in create and "GRANT rds_iam TO" in create and "catalog" in create
+    assert writer_id in user["DependsOn"]  # the statement needs a running writer
+    (registration_id,) = resources_of_type(catalog, "Custom::AWSCDK-EKS-KubernetesResource")
+    assert user_id in catalog.to_json()["Resources"][registration_id]["DependsOn"]
+
+
+@pytest.mark.parametrize("config", [CATALOG, PLAIN, ORDERS], ids=["catalog", "plain", "orders"])
+def test_a_service_in_its_own_repository_reads_the_platform_from_ssm_at_deploy_time(config: EksServiceConfig) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    from stagelift.constructs import EksPlatformImport
+    from stagelift.parameters import eks_parameter
+
+    stack = cdk.Stack(new_app(), "Service", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    platform = EksPlatformImport(stack, "Platform", config=config, cluster_name="platform")
+    EksService(
+        stack,
+        "Service",
+        config=config,
+        cluster=platform.cluster,
+        vpc=platform.vpc,
+        oidc_issuer=platform.oidc_issuer,
+        keda_operator_role=platform.keda_operator_role,
+        node_architecture=platform.node_architecture,
+    )
+    template = Template.from_stack(stack).to_json()
+    read = {p["Default"]: p["Type"] for p in template["Parameters"].values() if "Default" in p}
+    assert eks_parameter(config.environment, "platform", EksParameter.KUBECTL_SERVICE_TOKEN) in read
+    assert all(t == "AWS::SSM::Parameter::Value<String>" for t in read.values())
+    # The architecture the image is built for is checked before anything is deployed.
+    (rule,) = [r for name, r in template["Rules"].items() if "NodeArchitecture" in name]
+    assert rule["Assertions"][0]["Assert"]["Fn::Equals"][1] == config.architecture
+    assert nag_findings(stack) == []
+    # No parameter read for nothing (cfn-lint W2001), no error, no redundant DependsOn of ours.
+    path = Path(tempfile.mkdtemp()) / "template.json"
+    path.write_text(json.dumps(template))
+    findings = [f"{m.rule.id} {m.message}" for m in lint_file(path, config=ManualArgs(regions=["eu-west-1"]))]
+    assert [f for f in findings if f.startswith(("E", "W2001")) or (f.startswith("W3005") and "'Service" in f)] == []
+
+
+def test_stores_need_the_vpc(bare: tuple[cdk.Stack, EksPlatform]) -> None:
+    stack, platform = bare
+    with pytest.raises(ValueError, match="enableDatabase, enableRedis, enableKafka place stores in the cluster's VPC: give vpc"):
+        EksService(stack, "G", config=CATALOG, cluster=platform.cluster)

@@ -85,7 +85,7 @@ def build(app: cdk.App) -> EksService:
         description="{{ cookiecutter.description }}",
     )
     # The platform as published in SSM (read at deploy time; see stagelift.parameters).
-    platform = EksPlatformImport(stack, "Platform", environment=CONFIG.environment, cluster_name=CLUSTER_NAME)
+    platform = EksPlatformImport(stack, "Platform", config=CONFIG, cluster_name=CLUSTER_NAME)
     # Image: this service's ECR repository at $IMAGE_TAG (deploy.yml sets the commit's tag).
     service = EksService(
         stack,

@@ -5,7 +5,7 @@ plain String / StringList parameters named
 
     /stagelift/<environment>/<piece>/<name>/<key>
 
-and a service stack reads them with ``ssm.StringParameter.value_for_string_parameter``: a
+and a service stack reads the ones it uses with ``ssm.StringParameter.value_for_string_parameter``: a
 CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``, resolved when the stack
 is deployed. Synthesis never looks anything up, and nothing is copied by hand from outputs.
 

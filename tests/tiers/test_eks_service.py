@@ -348,3 +348,21 @@ def test_stores_need_the_vpc(bare: tuple[cdk.Stack, EksPlatform]) -> None:
     stack, platform = bare
     with pytest.raises(ValueError, match="enableDatabase, enableRedis, enableKafka place stores in the cluster's VPC: give vpc"):
         EksService(stack, "G", config=CATALOG, cluster=platform.cluster)
+
+
+@pytest.mark.parametrize(
+    ("region", "partition", "domain"),
+    [("cn-north-1", "aws-cn", "amazonaws.com.cn"), ("eusc-de-east-1", "aws-eusc", "amazonaws.eu"), ("us-gov-west-1", "aws-us-gov", "amazonaws.com")],
+)
+def test_arns_and_urls_follow_the_partition_aws_cdk_knows(region: str, partition: str, domain: str) -> None:
+    """The prefix-based helpers this replaced said 'aws' and 'amazonaws.com' for the European Sovereign Cloud."""
+    app = new_app()
+    stack = cdk.Stack(app, "P", env=cdk.Environment(account="123456789012", region=region))
+    platform = EksPlatform(stack, "P", config=EksPlatformConfig(enable_keda=True), availability_zones=[f"{region}a", f"{region}b"])
+    config = EksServiceConfig(service_name="orders", pod_identity="irsa", enable_fifo_queue=True, enable_keda=True)
+    service = EksService(stack, "S", config=config, cluster=platform.cluster, keda_operator_role=platform.keda_operator_role)
+    kinds = {m["kind"]: m for m in service.manifests}
+    assert kinds["ServiceAccount"]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == f"arn:{partition}:iam::123456789012:role/eks-orders-dev-{region}"
+    container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == f"123456789012.dkr.ecr.{region}.{domain}/eks/orders-dev:0.1.0"
+    assert {"name": "QUEUE_URL", "value": f"https://sqs.{region}.{domain}/123456789012/orders-dev.fifo"} in container["env"]

@@ -232,7 +232,12 @@ def render_registration(
     :param argocd_namespace: namespace Argo CD watches for Applications; default ``argocd``.
     :param target_revision: Git revision Argo CD syncs; default ``HEAD``.
     """
-    return [_namespace(config), _resource_quota(config), _argocd_application(config, argocd_namespace, config.team, target_revision)]
+    namespace, quota = _namespace(config), _resource_quota(config)
+    for owned in (namespace, quota):
+        annotations = owned["metadata"]["annotations"]  # type: ignore[index]
+        # Repositories rendered before these left Git have them tracked by Argo CD: never prune them.
+        annotations["argocd.argoproj.io/sync-options"] = "Prune=false"  # type: ignore[index]
+    return [namespace, quota, _argocd_application(config, argocd_namespace, config.team, target_revision)]
 
 
 def _namespace(config: EksServiceConfig) -> Manifest:

@@ -334,7 +334,11 @@ def test_git_holds_only_what_the_team_owns() -> None:
     assert {m["kind"] for m in render_git(enable_fifo_queue=True, enable_keda=True)} <= GIT_KINDS
     assert {m["kind"] for m in render_git()} == {"ServiceAccount", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}
     config = EksServiceConfig(service_name="orders")
-    assert [m["kind"] for m in render_registration(config)] == ["Namespace", "ResourceQuota", "Application"]
+    registration = render_registration(config)
+    assert [m["kind"] for m in registration] == ["Namespace", "ResourceQuota", "Application"]
+    # Argo CD tracked them while they were in Git: it must not prune them now that Git no longer has them.
+    for owned in registration[:2]:
+        assert owned["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "Prune=false"
 
 
 def test_the_application_belongs_to_the_owners_project_not_default() -> None:

@@ -346,6 +346,8 @@ class EksPlatform(Construct):
             # No Dex: people sign in through the portal's identity provider when configured.
             values={"dex": {"enabled": False}},
             wait=True,
+            # Several Deployments and CRDs: more than the 5-minute default on a fresh cluster.
+            timeout=Duration.minutes(10),
         )
         self.argocd.node.add_dependency(self.nodegroup)
         self.argocd_projects = self.cluster.add_manifest("ArgoCdProjects", *(argocd_project(team, config.git_url_prefix) for team in config.teams))

@@ -578,10 +578,11 @@ _GENERATED = re.compile(r"^[0-9]{2}-[a-z-]+\.yaml$")
 def write_manifests(manifests: Sequence[Manifest], folder: Path | str) -> list[Path]:
     """Write one YAML file per object into ``folder``; return the paths written.
 
-    Files are named by the object's place in the apply order (``00-namespace.yaml``,
-    ``03-deployment.yaml`` ...), so ``kubectl apply -f folder`` creates the namespace first.
-    Keys keep the order they were built in. Generated files of objects no longer rendered (an
-    option turned off) are removed; other files in ``folder`` are left alone.
+    Files are named by the object's place in the apply order (``02-serviceaccount.yaml``,
+    ``03-deployment.yaml`` ...). Keys keep the order they were built in. Generated files of
+    objects no longer rendered (an option turned off, or the Namespace, ResourceQuota and
+    Application files of repositories rendered before those moved to ``render_registration``)
+    are removed; other files in ``folder`` are left alone.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -8,14 +8,18 @@ credentials, no lookups (explicit account, region and availability zones).
 manifests checked in under ``examples/eks_service/k8s/<service>/`` (the files Argo CD syncs; in
 a service repository they live in its ``k8s/`` folder). A test keeps them up to date.
 
-- ``EksPlatform``: managed node group of Graviton nodes, Kubernetes 1.34, KEDA.
+- ``EksPlatform``: managed node group of Graviton nodes, KEDA, Argo CD projects for two teams,
+  Git credentials from Secrets Manager.
 - ``EksPlatformKarpenter``: Karpenter, Kubernetes 1.36, x86 instance types, two AZs, API endpoint
-  also reachable from one office CIDR, an admin role, one-year log retention.
+  also reachable from one office CIDR, an admin role, one-year log retention, staging.
 - ``EksOrders`` (on the first): EKS Pod Identity, SQS FIFO queue scaled by KEDA, ALB ingress with
   a host name, production.
 - ``EksCatalog`` (on the first): IRSA, Aurora PostgreSQL, Redis, SNS topic, MSK Serverless,
   nginx ingress, CPU HorizontalPodAutoscaler.
-- ``EksStatus`` (on the Karpenter platform): traefik ingress, fixed replica count (no HPA).
+- ``EksStatus`` (on the Karpenter platform): amd64 image, traefik ingress, fixed replica count.
+
+Platform and services share an app here, so services take the platform's objects directly; a
+service in its own repository reads them with ``EksPlatformImport`` (SSM parameters).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import Validations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 from cdk_nag import AwsSolutionsChecks
 
 from stagelift.cdk_app import create_app
@@ -42,8 +47,15 @@ AZS = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
 AZ_CONTEXT = {f"availability-zones:account={ENV.account}:region={ENV.region}": list(AZS)}
 
 # The same camelCase keys a platform repository's cdk.json / a service's Software Template provide.
-PLATFORM = {"clusterName": "platform", "enableKeda": True}
+PLATFORM = {
+    "environment": "production",
+    "clusterName": "platform",
+    "enableKeda": True,
+    "teams": ["platform-team", "group:default/payments"],
+    "gitUrlPrefix": "https://github.com/example-org/",
+}
 KARPENTER_PLATFORM = {
+    "environment": "staging",
     "clusterName": "platform-karpenter",
     "kubernetesVersion": "1.36",
     "nodeProvisioning": "karpenter",
@@ -92,15 +104,19 @@ CATALOG = {
     "enableKafka": True,
     "gitRepoUrl": "git@github.com:example-org/catalog.git",
 }
-STATUS = {"serviceName": "status", "ingressClass": "traefik", "enableHpa": False, "replicas": 2}
+STATUS = {"serviceName": "status", "environment": "staging", "architecture": "amd64", "ingressClass": "traefik", "enableHpa": False, "replicas": 2}
 
 
 class EksPlatformStack(cdk.Stack):
     """One EKS platform and the command to reach its cluster."""
 
-    def __init__(self, scope: cdk.App, id: str, *, config: EksPlatformConfig, public_endpoint_cidrs: list[str] | None = None, admin: bool = False) -> None:
+    def __init__(
+        self, scope: cdk.App, id: str, *, config: EksPlatformConfig, public_endpoint_cidrs: list[str] | None = None, admin: bool = False, git_secret: str | None = None
+    ) -> None:
         super().__init__(scope, id, env=ENV, description=f"stagelift example: EKS platform {config.cluster_name}")
         admin_role = iam.Role(self, "ClusterAdmin", assumed_by=iam.AccountRootPrincipal(), description="Platform team administrators") if admin else None
+        # An existing secret {"username": ..., "password": <token>} the platform team created once.
+        git_credentials = secretsmanager.Secret.from_secret_name_v2(self, "GitCredentials", git_secret) if git_secret else None
         self.platform = EksPlatform(
             self,
             "Platform",
@@ -108,6 +124,7 @@ class EksPlatformStack(cdk.Stack):
             availability_zones=AZS[: config.max_azs],
             public_endpoint_cidrs=public_endpoint_cidrs,
             admin_role=admin_role,
+            git_credentials=git_credentials,
         )
         cdk.CfnOutput(self, "ClusterName", value=self.platform.cluster.cluster_name)
 
@@ -125,6 +142,7 @@ class EksServiceStack(cdk.Stack):
             vpc=platform.vpc,
             keda_operator_role=platform.keda_operator_role if config.enable_keda else None,
             oidc_issuer=platform.oidc_issuer if config.pod_identity == "irsa" else None,
+            node_architecture=platform.config.architecture,
         )
         cdk.CfnOutput(self, "RepositoryUri", value=self.service.repository.repository_uri)
 
@@ -133,7 +151,7 @@ def build_app(outdir: str | None = None) -> cdk.App:
     """The example app with cdk.json feature flags and cdk-nag registered (findings fail synthesis)."""
     app = create_app(REPO_ROOT, context=AZ_CONTEXT, outdir=outdir)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    platform = EksPlatformStack(app, "EksPlatform", config=validate(EksPlatformConfig, PLATFORM, "example"))
+    platform = EksPlatformStack(app, "EksPlatform", config=validate(EksPlatformConfig, PLATFORM, "example"), git_secret="platform/argocd-git")
     karpenter_stack = EksPlatformStack(
         app,
         "EksPlatformKarpenter",

@@ -2,7 +2,7 @@
 
 from .alarms import AlarmTopic
 from .data_stores import DynamoTable, PostgresDatabase, QueueWithDeadLetter, RedisCache
-from .eks_platform import EksPlatform
+from .eks_platform import EksPlatform, EksPlatformImport
 from .eks_service import EksService
 from .fargate_service import FargateService
 from .https_endpoint import EndpointIds, HttpsEndpoint
@@ -16,6 +16,7 @@ __all__ = [
     "AlarmTopic",
     "DynamoTable",
     "EksPlatform",
+    "EksPlatformImport",
     "EksService",
     "EndpointIds",
     "FargateService",

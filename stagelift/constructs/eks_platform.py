@@ -3,15 +3,18 @@
 Built on ``aws_cdk.aws_eks_v2`` (stable, inside aws-cdk-lib 2.275): a native ``AWS::EKS::Cluster``
 with access entries instead of the ``aws-auth`` ConfigMap, and no nested stacks. The kubectl
 handler (a Lambda with the kubectl/helm layer matching the cluster version) is created because
-the platform installs Helm charts: the AWS Load Balancer Controller, Karpenter and KEDA.
+the platform installs Helm charts (the AWS Load Balancer Controller, Argo CD, Karpenter, KEDA,
+External Secrets) and because service stacks register their namespace, ConfigMap and Argo CD
+Application through it: the API endpoint is private, so nothing outside the VPC can.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_events as events
@@ -20,10 +23,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from stagelift.config.eks import EksPlatformConfig
+from stagelift.config.eks import EksPlatformConfig, EksServiceConfig, team_name
+from stagelift.parameters import NONE, EksParameter, eks_parameter
 
 from .eks_nag import acknowledge_rules
 from .nag import acknowledge
@@ -35,6 +41,17 @@ KARPENTER_SERVICE_ACCOUNT = "karpenter"
 KEDA_VERSION = "2.18.0"
 KEDA_NAMESPACE = "keda"
 KEDA_SERVICE_ACCOUNT = "keda-operator"
+# Argo CD from its community Helm chart (argo-helm); pinned, upgraded deliberately.
+ARGOCD_CHART_VERSION = "9.5.4"
+ARGOCD_NAMESPACE = "argocd"
+IN_CLUSTER = "https://kubernetes.default.svc"
+# External Secrets Operator copies the Git credentials from Secrets Manager into Argo CD.
+EXTERNAL_SECRETS_VERSION = "2.3.0"
+EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
+EXTERNAL_SECRETS_SERVICE_ACCOUNT = "external-secrets"
+REPOSITORY_CREDENTIALS_SECRET = "stagelift-git-credentials"
+# Namespaces no team's Argo CD project may deploy to.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", ARGOCD_NAMESPACE, KEDA_NAMESPACE, EXTERNAL_SECRETS_NAMESPACE)
 PRIVATE_SUBNETS = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
 
 _VERSIONS = {
@@ -42,7 +59,6 @@ _VERSIONS = {
     "1.35": eks.KubernetesVersion.V1_35,
     "1.36": eks.KubernetesVersion.V1_36,
 }
-_SIZE_VCPUS = {"medium": 1, "large": 2, "xlarge": 4}
 
 
 def kubectl_layer(scope: Construct, id: str, version: str) -> lambda_.ILayerVersion:
@@ -62,22 +78,6 @@ def kubectl_layer(scope: Construct, id: str, version: str) -> lambda_.ILayerVers
     raise ValueError(f"kubernetesVersion = {version!r}: no kubectl layer; expected one of {', '.join(_VERSIONS)}")
 
 
-def is_graviton(instance_type: str) -> bool:
-    """True for AWS Graviton (arm64) instance types such as m7g.large or c8gd.xlarge."""
-    return re.match(r"^[a-z]+[0-9]+g[a-z]*\.", instance_type) is not None
-
-
-def vcpus(instance_type: str) -> int:
-    """vCPUs of an EC2 instance type from its size (large = 2, 4xlarge = 16 ...)."""
-    size = instance_type.split(".", 1)[1]
-    if size in _SIZE_VCPUS:
-        return _SIZE_VCPUS[size]
-    match = re.fullmatch(r"([0-9]+)xlarge", size)
-    if match is None:
-        raise ValueError(f"instance type {instance_type!r}: unknown size {size!r}")
-    return 4 * int(match.group(1))
-
-
 class EksPlatform(Construct):
     """A private, encrypted, fully logged EKS cluster ready for stagelift services.
 
@@ -89,13 +89,25 @@ class EksPlatform(Construct):
       ``node_provisioning == "karpenter"``, a small bootstrap node group plus Karpenter (node role,
       instance profile, access entry, SQS interruption queue with EventBridge rules, controller
       role via EKS Pod Identity, the Helm chart, a default EC2NodeClass and NodePool).
-    - EKS Pod Identity Agent add-on, AWS Load Balancer Controller, optional KEDA (its operator
+    - Nodes reach the instance metadata service with IMDSv2 only and a hop limit of 1 (launch
+      template of the node group, ``metadataOptions`` of Karpenter's EC2NodeClass): pods cannot
+      borrow the node role; they get ``AWS_REGION`` from their environment instead.
+    - ``vpc-cni`` add-on with network policy enforcement on, so services' NetworkPolicies apply;
+      EKS Pod Identity Agent add-on, AWS Load Balancer Controller, optional KEDA (its operator
       gets an EKS Pod Identity role; ``EksService`` grants it read access to each queue).
+    - Argo CD (Helm chart ``ARGOCD_CHART_VERSION``) with one AppProject per ``config.teams``
+      entry: sources under ``config.git_url_prefix``, any namespace but the system ones, no
+      cluster-scoped objects. With ``git_credentials``, External Secrets Operator copies that
+      Secrets Manager secret into Argo CD's credential template for ``git_url_prefix``.
+    - What services need, published as SSM parameters ``/stagelift/<environment>/eks/<cluster>/...``
+      (``stagelift.parameters``), read by ``EksPlatformImport`` at deploy time.
 
     Attributes: ``cluster``, ``vpc``, ``network`` (None for a given VPC), ``secrets_key``,
-    ``log_group``, ``oidc_provider``, ``oidc_issuer`` (exported, for ``EksService(oidc_issuer=...)``), ``nodegroup``, ``pod_identity_agent``, ``alb_controller``,
+    ``log_group``, ``oidc_provider``, ``oidc_issuer`` (exported, for ``EksService(oidc_issuer=...)``),
+    ``nodegroup``, ``node_launch_template``, ``vpc_cni``, ``pod_identity_agent``, ``alb_controller``,
+    ``argocd``, ``argocd_projects``, ``external_secrets`` (None without ``git_credentials``),
     ``karpenter`` (None without Karpenter), ``keda_operator_role`` and ``keda_chart`` (None
-    without KEDA).
+    without KEDA), ``parameters`` (key -> ``ssm.StringParameter`` / ``ssm.StringListParameter``).
     """
 
     def __init__(
@@ -108,6 +120,7 @@ class EksPlatform(Construct):
         availability_zones: Sequence[str] | None = None,
         public_endpoint_cidrs: Sequence[str] | None = None,
         admin_role: iam.IRole | None = None,
+        git_credentials: secretsmanager.ISecret | None = None,
         retain: bool = False,
     ) -> None:
         """
@@ -120,6 +133,10 @@ class EksPlatform(Construct):
             CIDRs; default none (private endpoint only: kubectl works from inside the VPC).
         :param admin_role: IAM role granted cluster admin through an access entry; default none
             (only the deploying principal and the kubectl handler are admins).
+        :param git_credentials: Secrets Manager secret with JSON keys ``username`` and ``password``
+            (a token) that Argo CD uses for every repository under ``config.git_url_prefix``;
+            default none (public repositories only). Its value never passes through CloudFormation
+            or the kubectl handler's logs: External Secrets Operator reads it in the cluster.
         :param retain: keep the secrets key and the log group when the stack is deleted; default False.
         """
         super().__init__(scope, id)
@@ -225,9 +242,27 @@ class EksPlatform(Construct):
             cluster_name=self.cluster.cluster_name,
             resolve_conflicts="OVERWRITE",
         )
+        # Without the add-on's network policy agent, NetworkPolicy objects are stored but not enforced.
+        self.vpc_cni = eks.CfnAddon(
+            self,
+            "VpcCni",
+            addon_name="vpc-cni",
+            cluster_name=self.cluster.cluster_name,
+            resolve_conflicts="OVERWRITE",
+            configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+        )
 
         karpenter = config.node_provisioning == "karpenter"
         instance_types = [ec2.InstanceType(t) for t in config.instance_types]
+        # IMDSv2 only, one hop: a pod (one hop further than the node) gets no answer from IMDS.
+        self.node_launch_template = ec2.LaunchTemplate(
+            self,
+            "NodeLaunchTemplate",
+            require_imdsv2=True,
+            http_tokens=ec2.LaunchTemplateHttpTokens.REQUIRED,
+            http_put_response_hop_limit=1,
+            http_endpoint=True,
+        )
         # With Karpenter this small group only runs the controllers (Karpenter must not run on
         # nodes it manages); Karpenter provisions everything else.
         self.nodegroup = self.cluster.add_nodegroup_capacity(
@@ -239,9 +274,17 @@ class EksPlatform(Construct):
             max_size=config.min_nodes if karpenter else config.max_nodes,
             subnets=PRIVATE_SUBNETS,
             capacity_type=eks.CapacityType.ON_DEMAND,
+            # With a launch template aws-cdk-lib leaves the AMI type out: name it from the table's architecture.
+            ami_type=eks.NodegroupAmiType.AL2023_ARM_64_STANDARD if config.architecture == "arm64" else eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
             enable_node_auto_repair=True,
             max_unavailable=1,
+            launch_template_spec=eks.LaunchTemplateSpec(
+                id=self.node_launch_template.launch_template_id or "",
+                version=self.node_launch_template.latest_version_number,
+            ),
         )
+        # The CNI must be the managed one (network policy agent) before pods are scheduled.
+        self.nodegroup.node.add_dependency(self.vpc_cni)
         self.karpenter: Karpenter | None = None
         if karpenter:
             self.karpenter = Karpenter(self, "Karpenter", cluster=self.cluster, config=config, subnets=private_subnets, pod_identity_agent=self.pod_identity_agent)
@@ -272,12 +315,135 @@ class EksPlatform(Construct):
                 namespace=KEDA_NAMESPACE,
                 release="keda",
                 create_namespace=True,
-                values={"serviceAccount": {"operator": {"name": KEDA_SERVICE_ACCOUNT}}, "podIdentity": {"aws": {"irsa": {"enabled": False}}}},
+                values={
+                    "serviceAccount": {"operator": {"name": KEDA_SERVICE_ACCOUNT}},
+                    "podIdentity": {"aws": {"irsa": {"enabled": False}}},
+                    # IMDS is closed to pods: the region comes from the environment.
+                    "env": [{"name": "AWS_REGION", "value": stack.region}],
+                },
                 wait=True,
             )
             self.keda_chart.node.add_dependency(association)
             self.keda_chart.node.add_dependency(self.nodegroup)
+
+        self._argocd(config, stack)
+        self.external_secrets: eks.HelmChart | None = None
+        if git_credentials is not None:
+            self._git_credentials(config, stack, git_credentials)
+        self.parameters = self._publish(config)
         self._acknowledge()
+
+    def _argocd(self, config: EksPlatformConfig, stack: Stack) -> None:
+        """Argo CD, and one AppProject per team: the only projects services' Applications may name."""
+        self.argocd = self.cluster.add_helm_chart(
+            "ArgoCd",
+            chart="argo-cd",
+            repository="https://argoproj.github.io/argo-helm",
+            version=ARGOCD_CHART_VERSION,
+            namespace=ARGOCD_NAMESPACE,
+            release="argocd",
+            create_namespace=True,
+            # No Dex: people sign in through the portal's identity provider when configured.
+            values={"dex": {"enabled": False}},
+            wait=True,
+            # Several Deployments and CRDs: more than the 5-minute default on a fresh cluster.
+            timeout=Duration.minutes(10),
+        )
+        self.argocd.node.add_dependency(self.nodegroup)
+        self.argocd_projects = self.cluster.add_manifest("ArgoCdProjects", *(argocd_project(team, config.git_url_prefix) for team in config.teams))
+        self.argocd_projects.node.add_dependency(self.argocd)
+
+    def _git_credentials(self, config: EksPlatformConfig, stack: Stack, secret: secretsmanager.ISecret) -> None:
+        """External Secrets Operator (Pod Identity role reading this one secret) fills Argo CD's credential template."""
+        role = iam.Role(
+            self,
+            "ExternalSecretsRole",
+            description=f"External Secrets Operator of EKS cluster {config.cluster_name}: reads the Git credentials for Argo CD",
+            assumed_by=pod_identity_principal(),
+        )
+        secret.grant_read(role)
+        association = eks.CfnPodIdentityAssociation(
+            self,
+            "ExternalSecretsPodIdentity",
+            cluster_name=self.cluster.cluster_name,
+            namespace=EXTERNAL_SECRETS_NAMESPACE,
+            service_account=EXTERNAL_SECRETS_SERVICE_ACCOUNT,
+            role_arn=role.role_arn,
+        )
+        association.add_resource_dependency(self.pod_identity_agent)
+        self.external_secrets = self.cluster.add_helm_chart(
+            "ExternalSecrets",
+            chart="external-secrets",
+            repository="https://charts.external-secrets.io",
+            version=EXTERNAL_SECRETS_VERSION,
+            namespace=EXTERNAL_SECRETS_NAMESPACE,
+            release="external-secrets",
+            create_namespace=True,
+            values={"serviceAccount": {"name": EXTERNAL_SECRETS_SERVICE_ACCOUNT}, "extraEnv": [{"name": "AWS_REGION", "value": stack.region}]},
+            wait=True,
+        )
+        self.external_secrets.node.add_dependency(association)
+        self.external_secrets.node.add_dependency(self.nodegroup)
+        store = "stagelift-secrets-manager"
+        objects = self.cluster.add_manifest(
+            "GitCredentials",
+            {
+                "apiVersion": "external-secrets.io/v1",
+                "kind": "SecretStore",
+                "metadata": {"name": store, "namespace": ARGOCD_NAMESPACE},
+                "spec": {"provider": {"aws": {"service": "SecretsManager", "region": stack.region}}},
+            },
+            {
+                "apiVersion": "external-secrets.io/v1",
+                "kind": "ExternalSecret",
+                "metadata": {"name": REPOSITORY_CREDENTIALS_SECRET, "namespace": ARGOCD_NAMESPACE},
+                "spec": {
+                    "refreshInterval": "1h",
+                    "secretStoreRef": {"name": store, "kind": "SecretStore"},
+                    "target": {
+                        "name": REPOSITORY_CREDENTIALS_SECRET,
+                        "template": {
+                            "engineVersion": "v2",
+                            # repo-creds: a credential template Argo CD applies to every repository under the URL.
+                            "metadata": {"labels": {"argocd.argoproj.io/secret-type": "repo-creds"}},
+                            "data": {"type": "git", "url": config.git_url_prefix, "username": "{{ .username }}", "password": "{{ .password }}"},
+                        },
+                    },
+                    "dataFrom": [{"extract": {"key": secret.secret_arn}}],
+                },
+            },
+        )
+        objects.node.add_dependency(self.external_secrets)
+        objects.node.add_dependency(self.argocd)
+
+    def _publish(self, config: EksPlatformConfig) -> dict[EksParameter, ssm.StringParameter | ssm.StringListParameter]:
+        """SSM parameters a service stack reads at deploy time (see ``stagelift.parameters``)."""
+        vpc = self.vpc
+        data = vpc.isolated_subnets or vpc.private_subnets
+        provider = self.cluster.kubectl_provider
+        assert provider is not None  # created above (kubectl_provider_options)
+        strings: dict[EksParameter, str] = {
+            EksParameter.VPC_ID: vpc.vpc_id,
+            EksParameter.CLUSTER_SECURITY_GROUP_ID: self.cluster.cluster_security_group_id,
+            EksParameter.KUBECTL_SERVICE_TOKEN: provider.service_token,
+            EksParameter.OIDC_PROVIDER_ARN: self.oidc_provider.open_id_connect_provider_arn,
+            EksParameter.OIDC_ISSUER: self.oidc_provider.open_id_connect_provider_issuer,
+            EksParameter.NODE_ARCHITECTURE: config.architecture,
+            EksParameter.KEDA_OPERATOR_ROLE_ARN: self.keda_operator_role.role_arn if self.keda_operator_role else NONE,
+        }
+        lists: dict[EksParameter, list[str]] = {
+            EksParameter.AVAILABILITY_ZONES: [s.availability_zone for s in vpc.private_subnets],
+            EksParameter.PRIVATE_SUBNET_IDS: [s.subnet_id for s in vpc.private_subnets],
+            EksParameter.DATA_SUBNET_IDS: [s.subnet_id for s in data],
+        }
+        published: dict[EksParameter, ssm.StringParameter | ssm.StringListParameter] = {}
+        for key, value in strings.items():
+            published[key] = ssm.StringParameter(self, f"Parameter-{key.value}", parameter_name=eks_parameter(config.environment, config.cluster_name, key), string_value=value)
+        for key, values in lists.items():
+            published[key] = ssm.StringListParameter(
+                self, f"Parameter-{key.value}", parameter_name=eks_parameter(config.environment, config.cluster_name, key), string_list_value=values
+            )
+        return published
 
     def _acknowledge(self) -> None:
         """Accepted cdk-nag findings on the resources aws_eks_v2 creates, each with its reason."""
@@ -314,6 +480,25 @@ class EksPlatform(Construct):
 def managed_policy_finding(name: str, prefix: str = "") -> str:
     """cdk-nag's finding id for an AWS managed policy attached to a role."""
     return f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{prefix}{name}]"
+
+
+def argocd_project(team: str, git_url_prefix: str) -> dict[str, object]:
+    """The Argo CD AppProject of one team: its repositories, any non-system namespace, nothing cluster-scoped."""
+    name = team_name(team)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": name, "namespace": ARGOCD_NAMESPACE, "labels": {"app.kubernetes.io/managed-by": "stagelift"}},
+        "spec": {
+            "description": f"Services of team {name}",
+            "sourceRepos": [f"{git_url_prefix}*"],
+            # Deny rules ("!") win over the allow rule, whatever their order.
+            "destinations": [{"server": IN_CLUSTER, "namespace": f"!{ns}"} for ns in SYSTEM_NAMESPACES] + [{"server": IN_CLUSTER, "namespace": "*"}],
+            # Namespaces (with their Pod Security labels) are created by the service's stack, not from Git.
+            "clusterResourceWhitelist": [],
+            "namespaceResourceBlacklist": [{"group": "", "kind": "ResourceQuota"}, {"group": "", "kind": "LimitRange"}],
+        },
+    }
 
 
 def pod_identity_principal() -> iam.IPrincipal:
@@ -430,14 +615,18 @@ class Karpenter(Construct):
             values={
                 "serviceAccount": {"name": KARPENTER_SERVICE_ACCOUNT},
                 "settings": {"clusterName": cluster.cluster_name, "interruptionQueue": self.interruption_queue.queue_name},
-                "controller": {"resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}},
+                "controller": {
+                    "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+                    # IMDS is closed to pods: the region comes from the environment.
+                    "env": [{"name": "AWS_REGION", "value": stack.region}],
+                },
             },
             wait=True,
         )
         self.chart.node.add_dependency(association)
 
-        arch = "arm64" if all(is_graviton(t) for t in config.instance_types) else "amd64"
-        cpu_limit = config.max_nodes * max(vcpus(t) for t in config.instance_types)
+        arch = config.architecture
+        cpu_limit = config.max_nodes * config.max_vcpus
         self.node_pool = cluster.add_manifest(
             "NodePool",
             {
@@ -590,3 +779,77 @@ class Karpenter(Construct):
                 "AwsSolutions-IAM5": "Karpenter's published controller policy: instances, fleets and launch templates it creates have unknown ids, so resources are wildcards scoped by cluster-ownership tag conditions and region.",
             },
         )
+
+
+class EksPlatformImport(Construct):
+    """An ``EksPlatform`` as one service's stack in another repository sees it: read from SSM.
+
+    Every value is a CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``
+    (``ssm.StringParameter.value_for_string_parameter``), resolved when the service's stack is
+    deployed: synthesis needs no AWS access, and nobody copies identifiers from stack outputs.
+    The names follow ``stagelift.parameters`` (``/stagelift/<config.environment>/eks/<cluster>/``).
+    Only what ``config`` uses is read (a template parameter nothing references is a cfn-lint
+    warning): the VPC only with a data store or Kafka, the OIDC provider only with IRSA, the
+    KEDA operator role only with KEDA.
+
+    The VPC is imported with the first ``availability_zones`` subnets of the platform's lists (two
+    by default, the fewest a platform has): enough for Aurora, ElastiCache and MSK Serverless,
+    which need subnets in two zones. Their zone names are not read (nothing in the service's
+    template uses them); the subnets' ``availability_zone`` is ``Fn::GetAZs`` order, informational.
+
+    Attributes: ``cluster`` (with the platform's kubectl handler), ``vpc`` (None without stores),
+    ``oidc_issuer`` (None without IRSA), ``node_architecture``, ``keda_operator_role`` (None
+    without KEDA).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: EksServiceConfig, cluster_name: str, availability_zones: int = 2) -> None:
+        """
+        :param config: the service's configuration: its environment picks the parameters' path,
+            its options what is read.
+        :param cluster_name: the platform's cluster name (``EksPlatformConfig.cluster_name``).
+        :param availability_zones: how many of the platform's subnets of each kind to use (2-6); default 2.
+        """
+        super().__init__(scope, id)
+        if not 2 <= availability_zones <= 6:
+            raise ValueError(f"availability_zones = {availability_zones}: expected 2-6 (every platform spans at least 2)")
+
+        def value(key: EksParameter) -> str:
+            return ssm.StringParameter.value_for_string_parameter(self, eks_parameter(config.environment, cluster_name, key))
+
+        def values(key: EksParameter) -> list[str]:
+            return Fn.split(",", value(key), availability_zones)
+
+        self.vpc: ec2.IVpc | None = None
+        security_group: str | None = None
+        if config.enable_database or config.enable_redis or config.enable_kafka:
+            data = config.enable_database or config.enable_redis
+            self.vpc = ec2.Vpc.from_vpc_attributes(
+                self,
+                "Vpc",
+                vpc_id=value(EksParameter.VPC_ID),
+                availability_zones=[Fn.select(i, Fn.get_azs()) for i in range(availability_zones)],
+                private_subnet_ids=values(EksParameter.PRIVATE_SUBNET_IDS) if config.enable_kafka else None,
+                isolated_subnet_ids=values(EksParameter.DATA_SUBNET_IDS) if data else None,
+            )
+            for subnet in [*self.vpc.private_subnets, *self.vpc.isolated_subnets]:
+                # Services never route: data stores only take the subnets' ids.
+                Annotations.of(subnet).acknowledge_warning("@aws-cdk/aws-ec2:noSubnetRouteTableId", "Route tables are the platform's; a service only places data stores in these subnets.")
+            security_group = value(EksParameter.CLUSTER_SECURITY_GROUP_ID)
+        self.oidc_issuer: str | None = None
+        oidc_provider: iam.IOpenIdConnectProvider | None = None
+        if config.pod_identity == "irsa":
+            self.oidc_issuer = value(EksParameter.OIDC_ISSUER)
+            oidc_provider = iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(self, "OidcProvider", value(EksParameter.OIDC_PROVIDER_ARN))
+        self.node_architecture: str = value(EksParameter.NODE_ARCHITECTURE)
+        self.cluster: eks.ICluster = eks.Cluster.from_cluster_attributes(
+            self,
+            "Cluster",
+            cluster_name=cluster_name,
+            vpc=self.vpc,
+            cluster_security_group_id=security_group,
+            kubectl_provider=eks.KubectlProvider.from_kubectl_provider_attributes(self, "KubectlProvider", service_token=value(EksParameter.KUBECTL_SERVICE_TOKEN)),
+            open_id_connect_provider=oidc_provider,
+        )
+        self.keda_operator_role: iam.IRole | None = None
+        if config.enable_keda:
+            self.keda_operator_role = iam.Role.from_role_arn(self, "KedaOperatorRole", value(EksParameter.KEDA_OPERATOR_ROLE_ARN), mutable=True)

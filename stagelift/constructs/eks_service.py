@@ -1,9 +1,14 @@
 """Stage 3: the AWS side of one service running on an ``EksPlatform`` cluster, and its manifests.
 
-The Kubernetes objects are not applied by CDK: Argo CD syncs them from the service's Git
-repository (GitOps). ``EksService`` creates what lives in AWS (pod IAM role, ECR repository,
-data stores, queue, topic, Kafka) and renders the manifests with ``render_manifests`` from
-values known at synthesis time, so they can be committed.
+The workload's Kubernetes objects are not applied by CDK: Argo CD syncs them from the service's
+Git repository (GitOps). ``EksService`` creates what lives in AWS (pod IAM role, ECR repository,
+data stores, queue, topic, Kafka), renders those manifests with ``render_manifests`` from values
+known at synthesis time, so they can be committed, and applies through the cluster's kubectl
+handler (inside the VPC: the API endpoint is private) what the platform owns: the Namespace, its
+ResourceQuota, the Argo CD Application in the owner's AppProject, and the ConfigMap
+``<service>-endpoints`` with the data stores' endpoints (database host and port, Redis host, port
+and AUTH secret ARN, Kafka cluster ARN), values CloudFormation only knows at deploy time. Pods
+load it with ``envFrom``.
 
 How the AWS identifiers reach the manifests without CDK tokens: every name a manifest needs is
 fixed from the service name and environment (``name_stem``), and ARNs/URLs are composed from the
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CfnJson, Duration, Fn, RemovalPolicy, Stack, Token
+from aws_cdk import CfnJson, CfnRule, CfnRuleAssertion, Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_eks_v2 as eks
@@ -32,20 +37,23 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_msk as msk
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from stagelift.config.eks import EksServiceConfig
 from stagelift.config.errors import ConfigError
-from stagelift.kubernetes.manifests import MSK_IAM_PORT, Manifest, render_manifests, write_manifests
+from stagelift.kubernetes.manifests import MSK_IAM_PORT, Manifest, endpoints_config_map, render_manifests, render_registration, write_manifests
 
 from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
 from .eks_nag import acknowledge_rules
 from .eks_platform import pod_identity_principal
+from .iam_database_user import IamDatabaseUser
 from .tagging import tag_service
 
 ENVIRONMENT_ABBREVIATIONS = {"development": "dev", "staging": "stg", "production": "prd"}
 DEFAULT_IMAGE_TAG = "0.1.0"
 KEEP_IMAGES = 30
+DATABASE_NAME = "app"
 
 
 def name_stem(config: EksServiceConfig) -> str:
@@ -58,14 +66,12 @@ def pod_role_name(config: EksServiceConfig, region: str) -> str:
     return f"eks-{name_stem(config)}-{region}"
 
 
-def _url_suffix(region: str) -> str:
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+def _region_facts(region: str) -> tuple[str, str]:
+    """(partition, domain suffix) of a region, from what aws-cdk-lib knows (``region_info``)."""
+    info = RegionInfo.get(region)
+    if info.partition is None or info.domain_suffix is None:
+        raise ConfigError("stack region", [f"region = {region!r}: aws_cdk.region_info does not know this region's partition"])
+    return info.partition, info.domain_suffix
 
 
 class EksService(Construct):
@@ -77,8 +83,14 @@ class EksService(Construct):
     store, reachable only from the cluster's security group, and grants the pod role exactly
     what the service needs on it.
 
-    Attributes: ``config``, ``role``, ``repository``, ``image``, ``database``, ``cache``,
-    ``queues``, ``topic``, ``kafka`` (None when off), ``manifests``, ``manifest_files``.
+    With ``enable_database``, ``IamDatabaseUser`` creates the PostgreSQL user the pods connect as
+    (IAM authentication, member of ``rds_iam``) through the RDS Data API before the Application is
+    registered, so no pod starts before its user exists.
+
+    Attributes: ``config``, ``role``, ``repository``, ``image``, ``database``,
+    ``database_user_creation``, ``cache``, ``queues``, ``topic``, ``kafka`` (None when off),
+    ``registration`` (the objects applied through the kubectl handler), ``manifests``,
+    ``manifest_files``.
     """
 
     def __init__(
@@ -88,17 +100,19 @@ class EksService(Construct):
         *,
         config: EksServiceConfig,
         cluster: eks.ICluster,
-        vpc: ec2.IVpc,
+        vpc: ec2.IVpc | None = None,
         manifests_dir: Path | str | None = None,
         keda_operator_role: iam.IRole | None = None,
         image: str | None = None,
         image_tag: str | None = None,
         oidc_issuer: str | None = None,
+        node_architecture: str | None = None,
     ) -> None:
         """
         :param config: validated service options.
         :param cluster: the ``EksPlatform`` cluster (or an imported one with its OIDC provider for IRSA).
-        :param vpc: the cluster's VPC (data stores and Kafka are placed in it).
+        :param vpc: the cluster's VPC, where data stores and Kafka are placed; required when one is
+            enabled, default none.
         :param manifests_dir: write the rendered manifests there at construction; default none
             (read ``manifests`` and call ``write_manifests`` yourself).
         :param keda_operator_role: the platform's KEDA operator role (``EksPlatform.keda_operator_role``),
@@ -110,6 +124,10 @@ class EksService(Construct):
             e.g. ``EksPlatform.oidc_issuer`` (an export, so a service in another stack needs no
             ``Fn::Split`` over a cross-stack reference); default derived from
             ``cluster.open_id_connect_provider``. Only used with ``podIdentity = 'irsa'``.
+        :param node_architecture: the platform's node architecture (``EksPlatformConfig.architecture``,
+            or the deploy-time value ``EksPlatformImport.node_architecture``); checked against
+            ``config.architecture`` at synthesis, or by a CloudFormation rule before anything is
+            deployed; default none (not checked).
         """
         super().__init__(scope, id)
         if config.enable_keda and keda_operator_role is None:
@@ -120,6 +138,17 @@ class EksService(Construct):
             raise ValueError("oidc_issuer is only used with podIdentity = 'irsa': leave it out for EKS Pod Identity")
         if image is not None and image_tag is not None:
             raise ValueError("image and image_tag conflict: image is a full reference, image_tag picks a tag in the service's ECR repository")
+        if node_architecture is not None and not Token.is_unresolved(node_architecture) and node_architecture != config.architecture:
+            raise ValueError(
+                f"architecture = {config.architecture!r} but the platform's nodes are {node_architecture!r}: the image would not run there (exec format error); set architecture = {node_architecture!r}"
+            )
+        stores = [name for name, on in (("enableDatabase", config.enable_database), ("enableRedis", config.enable_redis), ("enableKafka", config.enable_kafka)) if on]
+        if stores and vpc is None:
+            raise ValueError(f"{', '.join(stores)} place stores in the cluster's VPC: give vpc (EksPlatform.vpc or EksPlatformImport.vpc)")
+        if cluster.kubectl_provider is None:
+            raise ValueError(
+                "cluster has no kubectl provider: EksService applies the namespace, ConfigMap and Argo CD Application through it (use EksPlatform.cluster or EksPlatformImport.cluster)"
+            )
         self.config = config
         stack = Stack.of(self)
         self._stack = stack
@@ -180,13 +209,22 @@ class EksService(Construct):
         self._image_tag = image_tag or DEFAULT_IMAGE_TAG
 
         # --- data stores ----------------------------------------------------------------
-        cluster_sg = cluster.cluster_security_group
+        # Read only with a store: an imported platform then needs no security-group parameter.
+        cluster_sg = cluster.cluster_security_group if stores else None
         self.database: PostgresDatabase | None = None
+        self.database_user_creation: IamDatabaseUser | None = None
         if config.enable_database:
+            assert vpc is not None and cluster_sg is not None
             self.database = PostgresDatabase(self, "Database", vpc=vpc, production=config.production, engine="aurora-serverless", allowed_from=cluster_sg)
             self.database.grant_connect(self.role, self.database_user)
+            assert self.database.cluster is not None  # aurora-serverless
+            # The user pods connect as exists (member of rds_iam) before the first pod starts.
+            self.database_user_creation = IamDatabaseUser(
+                self, "DatabaseUser", cluster=self.database.cluster, user=self.database_user, database=DATABASE_NAME
+            )
         self.cache: RedisCache | None = None
         if config.enable_redis:
+            assert vpc is not None and cluster_sg is not None
             self.cache = RedisCache(self, "Cache", vpc=vpc, production=config.production, allowed_from=cluster_sg)
             self.cache.auth_token.grant_read(self.role)
 
@@ -220,8 +258,10 @@ class EksService(Construct):
         self.kafka: msk.CfnServerlessCluster | None = None
         self.kafka_security_group: ec2.SecurityGroup | None = None
         if config.enable_kafka:
+            assert vpc is not None and cluster_sg is not None
             self._kafka(stem, vpc, cluster_sg)
 
+        self._register(cluster, node_architecture)
         tag_service(self, service=config.service_name, tier="eks", owner=config.owner, environment=config.environment)
 
         self._manifests: list[Manifest] | None = None
@@ -231,8 +271,54 @@ class EksService(Construct):
 
     @property
     def database_user(self) -> str:
-        """PostgreSQL user the pods connect as with IAM authentication (created by the service's migrations)."""
+        """PostgreSQL user the pods connect as with IAM authentication (created by ``IamDatabaseUser``)."""
         return self.config.service_name.replace("-", "_")
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        """The ConfigMap's data: every enabled store's endpoint (deploy-time values), and the region."""
+        data: dict[str, str] = {"AWS_REGION": self._stack.region}
+        if self.database is not None:
+            data.update({"DATABASE_HOST": self.database.endpoint_address, "DATABASE_PORT": self.database.endpoint_port})
+        if self.cache is not None:
+            data.update(
+                {
+                    "REDIS_HOST": self.cache.endpoint_address,
+                    "REDIS_PORT": self.cache.endpoint_port,
+                    "REDIS_TLS": "true",
+                    "REDIS_AUTH_SECRET_ARN": self.cache.auth_token.secret_arn,
+                }
+            )
+        if self.kafka is not None:
+            # MSK Serverless has no bootstrap-broker attribute in CloudFormation: pods ask
+            # kafka:GetBootstrapBrokers for this ARN (granted to the pod role).
+            data["KAFKA_CLUSTER_ARN"] = self.kafka.attr_arn
+        return data
+
+    def _register(self, cluster: eks.ICluster, node_architecture: str | None) -> None:
+        """Namespace, ResourceQuota, endpoints ConfigMap and Argo CD Application, through the kubectl handler."""
+        namespace, quota, application = render_registration(self.config)
+        self.registration = eks.KubernetesManifest(
+            self,
+            "Registration",
+            cluster=cluster,
+            manifest=[namespace, quota, endpoints_config_map(self.config, self.endpoints), application],
+            overwrite=True,
+        )
+        if self.database_user_creation is not None:
+            # Argo CD starts pods once the Application exists: the database user must exist first.
+            self.registration.node.add_dependency(self.database_user_creation)
+        if node_architecture is not None and Token.is_unresolved(node_architecture):
+            CfnRule(
+                self,
+                "NodeArchitecture",
+                assertions=[
+                    CfnRuleAssertion(
+                        assert_=Fn.condition_equals(node_architecture, self.config.architecture),
+                        assert_description=f"The image is built for {self.config.architecture}: the platform's nodes must be {self.config.architecture} (set the service's architecture to the platform's node-architecture parameter)",
+                    )
+                ],
+            )
 
     def _name_queue(self, queue: sqs.Queue, name: str) -> None:
         cfn = queue.node.default_child
@@ -266,6 +352,8 @@ class EksService(Construct):
             "KafkaAccess",
             statements=[
                 iam.PolicyStatement(actions=["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], resources=[cluster_arn]),
+                # The bootstrap broker string is only available from this API.
+                iam.PolicyStatement(actions=["kafka:GetBootstrapBrokers"], resources=[cluster_arn]),
                 iam.PolicyStatement(
                     actions=[
                         "kafka-cluster:CreateTopic",
@@ -295,7 +383,8 @@ class EksService(Construct):
         """The Deployment's image reference (tokens when the stack has no explicit env)."""
         if self._image is not None:
             return self._image
-        registry = f"{self._account}.dkr.ecr.{self._region}.{_url_suffix(self._region) if not Token.is_unresolved(self._region) else self._stack.url_suffix}"
+        suffix = self._stack.url_suffix if Token.is_unresolved(self._region) else _region_facts(self._region)[1]
+        registry = f"{self._account}.dkr.ecr.{self._region}.{suffix}"
         return f"{registry}/{self.repository_name}:{self._image_tag}"
 
     @property
@@ -318,12 +407,12 @@ class EksService(Construct):
                     ],
                 )
             region, account = self._region, self._account
-            partition, suffix = _partition(region), _url_suffix(region)
+            partition, suffix = _region_facts(region)
             stem = name_stem(self.config)
             queue_name = f"{stem}.fifo" if self.config.enable_fifo_queue else None
             environment: dict[str, str] = {}
             if self.config.enable_database:
-                environment.update({"DATABASE_NAME": "app", "DATABASE_USER": self.database_user, "DATABASE_IAM_AUTH": "true"})
+                environment.update({"DATABASE_NAME": DATABASE_NAME, "DATABASE_USER": self.database_user, "DATABASE_IAM_AUTH": "true"})
             if self.config.enable_kafka:
                 environment["KAFKA_CLUSTER_NAME"] = stem
             self._manifests = render_manifests(

@@ -1,5 +1,25 @@
 """Kubernetes manifests for stage-3 (EKS) services, rendered from ``EksServiceConfig`` in plain Python."""
 
-from .manifests import MANAGED_BY, Manifest, manifest_filename, render_manifests, write_manifests
+from .manifests import (
+    GIT_KINDS,
+    MANAGED_BY,
+    Manifest,
+    endpoints_config_map,
+    endpoints_config_map_name,
+    manifest_filename,
+    render_manifests,
+    render_registration,
+    write_manifests,
+)
 
-__all__ = ["MANAGED_BY", "Manifest", "manifest_filename", "render_manifests", "write_manifests"]
+__all__ = [
+    "GIT_KINDS",
+    "MANAGED_BY",
+    "Manifest",
+    "endpoints_config_map",
+    "endpoints_config_map_name",
+    "manifest_filename",
+    "render_manifests",
+    "render_registration",
+    "write_manifests",
+]

@@ -6,7 +6,10 @@ For each tier, under ``cookiecutters/<tier>-service/``:
 * ``template.yaml``: the Backstage Software Template (parameters as JSON Schema, steps, output);
 * ``hooks/pre_gen_project.py``: the cookiecutter hook that refuses bad answers;
 * ``skeleton/infra/cdk.json``: the repository's own CDK feature flags;
-* the eks-service skeleton's container application, copied from the fargate-service skeleton.
+* the shared skeleton parts (``cookiecutters/_shared/<part>/``), copied into each skeleton that
+  uses them: one source to edit, while every skeleton folder still holds all of its files
+  (Backstage's ``fetch:cookiecutter`` reads only inside the template's own folder, and each
+  generated repository stands alone).
 
 ``python -m stagelift.scaffolding`` rewrites them; ``--check`` fails when they drift.
 """
@@ -204,20 +207,26 @@ def infra_cdk_json(repo_root: Path) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-# The eks-service skeleton runs the same containerized HTTP service as fargate-service: these
-# files are written into it from the fargate skeleton, so there is one copy to edit.
-SHARED_CONTAINER_FILES = (
-    "src/service/__init__.py",
-    "src/service/__main__.py",
-    "src/service/app.py",
-    "tests/test_app.py",
-    "Dockerfile",
-    ".dockerignore",
-    "requirements.txt",
-    "requirements-dev.txt",
-    "pyproject.toml",
-    ".gitignore",
-)
+SHARED_FOLDER = "_shared"
+# Shared part -> the tiers whose skeleton receives a copy of each of its files (same relative path).
+SHARED_PARTS: dict[str, tuple[str, ...]] = {
+    # The containerized HTTP service (app, tests, Dockerfile) that Fargate and EKS both run.
+    "container-service": ("fargate", "eks"),
+    # TechDocs site, the package metadata pytest reads, the CDK app's requirements.
+    "every-tier": ("lambda", "fargate", "eks"),
+    # CI and deploy workflows of the tiers deployed by `cdk deploy` alone (EKS adds an image and k8s/).
+    "cdk-workflows": ("lambda", "fargate"),
+}
+
+
+def shared_part_files(repo_root: Path, part: str) -> dict[str, str]:
+    """Relative path -> content of every file of one shared part (caches left out)."""
+    folder = repo_root / "cookiecutters" / SHARED_FOLDER / part
+    return {
+        path.relative_to(folder).as_posix(): path.read_text()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
 
 
 def generated_files(repo_root: Path) -> dict[Path, str]:
@@ -229,10 +238,10 @@ def generated_files(repo_root: Path) -> dict[Path, str]:
         files[folder / "template.yaml"] = template_yaml(spec)
         files[folder / "hooks" / "pre_gen_project.py"] = pre_gen_hook(spec)
         files[folder / SKELETON_FOLDER / "infra" / "cdk.json"] = infra_cdk_json(repo_root)
-    fargate = repo_root / "cookiecutters" / TIERS["fargate"].folder / SKELETON_FOLDER
-    eks = repo_root / "cookiecutters" / TIERS["eks"].folder / SKELETON_FOLDER
-    for name in SHARED_CONTAINER_FILES:
-        files[eks / name] = (fargate / name).read_text()
+    for part, tiers in SHARED_PARTS.items():
+        for relative, text in shared_part_files(repo_root, part).items():
+            for tier in tiers:
+                files[repo_root / "cookiecutters" / TIERS[tier].folder / SKELETON_FOLDER / relative] = text
     return files
 
 

@@ -307,6 +307,8 @@ def _eks() -> TierSpec:
         ),
         # The shared cluster the service runs on: EksPlatformConfig's rule for its name.
         replace(from_model(EksPlatformConfig, "cluster_name", RUNTIME, title="EKS cluster"), from_model=False),
+        # The image is built for the nodes' architecture (published as the platform's node-architecture parameter).
+        from_model(m, "architecture", RUNTIME, title="Node architecture"),
         from_model(m, "enable_database", DATA, title="Aurora PostgreSQL"),
         from_model(m, "enable_redis", DATA, title="Redis cache"),
         from_model(m, "enable_fifo_queue", DATA, title="SQS FIFO queue"),

@@ -109,6 +109,7 @@ CASES: dict[str, dict[str, dict[str, object]]] = {
             "alarm_email": "shop@example.com",
             "aws_account_id": "210987654321",
             "cluster_name": "platform-prod",
+            "architecture": "amd64",
             "enable_database": "yes",
             "enable_redis": "yes",
             "enable_fifo_queue": "yes",

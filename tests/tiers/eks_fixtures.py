@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import aws_cdk as cdk
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
 
 from stagelift.config import EksPlatformConfig, EksServiceConfig
@@ -24,10 +25,12 @@ class Synthesized:
     templates: dict[str, Template] = field(default_factory=dict)
 
 
-def synthesize(platform_config: EksPlatformConfig, services: dict[str, EksServiceConfig] | None = None, **platform_options: object) -> Synthesized:
+def synthesize(platform_config: EksPlatformConfig, services: dict[str, EksServiceConfig] | None = None, *, git_credentials: bool = False, **platform_options: object) -> Synthesized:
     """Platform stack plus one stack per service; every template synthesized (aspects have run)."""
     app = new_app()
     platform_stack = cdk.Stack(app, "Platform", env=ENV)
+    if git_credentials:
+        platform_options["git_credentials"] = secretsmanager.Secret.from_secret_name_v2(platform_stack, "GitCredentials", "platform/git")
     platform = EksPlatform(platform_stack, "Platform", config=platform_config, availability_zones=AZS[: platform_config.max_azs], **platform_options)  # type: ignore[arg-type]
     result = Synthesized(app, platform_stack, platform)
     stacks = {"Platform": platform_stack}
@@ -41,6 +44,7 @@ def synthesize(platform_config: EksPlatformConfig, services: dict[str, EksServic
             vpc=platform.vpc,
             keda_operator_role=platform.keda_operator_role if config.enable_keda else None,
             oidc_issuer=platform.oidc_issuer if config.pod_identity == "irsa" else None,
+            node_architecture=platform_config.architecture,
         )
         stacks[name] = stack
     for name, stack in stacks.items():

@@ -17,7 +17,9 @@ from stagelift.checks import cfn_lint_errors, nag_findings
 from stagelift.config import ConfigError, EksPlatformConfig, validate
 from stagelift.config.eks import KubernetesVersion
 from stagelift.constructs import EksPlatform
-from stagelift.constructs.eks_platform import is_graviton, vcpus
+from stagelift.config.eks import ARCHITECTURES, INSTANCE_TYPES_FILE, instance_types
+from stagelift.constructs.eks_platform import ARGOCD_CHART_VERSION, EXTERNAL_SECRETS_VERSION
+from stagelift.parameters import EksParameter, eks_parameter
 from tests.conftest import new_app
 from tests.tiers.eks_fixtures import Synthesized, resources_of_type, synthesize
 
@@ -26,7 +28,7 @@ ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "schedule
 
 @pytest.fixture(scope="module")
 def managed() -> Synthesized:
-    return synthesize(EksPlatformConfig(enable_keda=True))
+    return synthesize(EksPlatformConfig(enable_keda=True, teams=("platform-team", "group:default/payments")), git_credentials=True)
 
 
 @pytest.fixture(scope="module")
@@ -247,14 +249,139 @@ def test_an_unsupported_kubernetes_version_is_a_config_error() -> None:
         validate(EksPlatformConfig, {"kubernetesVersion": "1.29"}, "eks platform")
 
 
-def test_instance_type_helpers() -> None:
-    assert [is_graviton(t) for t in ("m7g.large", "c8gd.xlarge", "m7i.large", "g5.xlarge")] == [True, True, False, False]
-    assert [vcpus(t) for t in ("t4g.medium", "m7g.large", "m7i.xlarge", "m7i.12xlarge")] == [1, 2, 4, 48]
+def test_vcpus_and_architecture_come_from_the_dated_table_with_its_source() -> None:
+    table = json.loads(INSTANCE_TYPES_FILE.read_text())
+    assert table["_date"] and all(url.startswith("https://docs.aws.amazon.com/ec2/") for url in table["_source"])
+    known = instance_types()
+    # The size-name guess raised on t4g.small and m5.metal and said 1 for t4g.medium.
+    assert {t: known[t].vcpus for t in ("t4g.small", "t4g.medium", "t3.micro", "m5.metal", "m7i.metal-48xl", "m7g.large")} == {
+        "t4g.small": 2,
+        "t4g.medium": 2,
+        "t3.micro": 2,
+        "m5.metal": 96,
+        "m7i.metal-48xl": 192,
+        "m7g.large": 2,
+    }
+    assert {known[t].architecture for t in known} == set(ARCHITECTURES)
+
+
+def test_an_instance_type_missing_from_the_table_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="instanceTypes = \\['x9.large'\\]: 'x9.large': not in stagelift/config/eks_instance_types.json"):
+        validate(EksPlatformConfig, {"instanceTypes": ["x9.large"]}, "eks platform")
+
+
+def test_instance_types_of_two_architectures_are_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="m7g.large, m7i.large mix architectures amd64 and arm64"):
+        validate(EksPlatformConfig, {"instanceTypes": ["m7g.large", "m7i.large"]}, "eks platform")
+
+
+@pytest.mark.parametrize("instance_type", ["t4g.small", "m5.metal", "t3.micro"])
+def test_karpenter_limits_cpu_by_the_table(instance_type: str) -> None:
+    """These types made the old size-name guess raise (t4g.small, m5.metal) or undercount."""
+    stack = cdk.Stack(new_app(), "S")
+    config = EksPlatformConfig(node_provisioning="karpenter", instance_types=(instance_type,), max_nodes=3)
+    EksPlatform(stack, "P", config=config, availability_zones=["eu-west-1a", "eu-west-1b"])
+    text = json.dumps(resources_of_type(Template.from_stack(stack), "Custom::AWSCDK-EKS-KubernetesResource"))
+    assert f'\\"cpu\\":\\"{3 * instance_types()[instance_type].vcpus}\\"' in text
+
+
+def test_network_policies_are_enforced_by_the_vpc_cni_add_on(managed: Synthesized, karpenter: Synthesized) -> None:
+    for synth in (managed, karpenter):
+        platform(synth).has_resource_properties("AWS::EKS::Addon", {"AddonName": "vpc-cni", "ConfigurationValues": json.dumps({"enableNetworkPolicy": "true"})})
+
+
+def test_managed_nodes_close_imds_to_pods(managed: Synthesized, karpenter: Synthesized) -> None:
+    for synth in (managed, karpenter):
+        template = platform(synth)
+        template.has_resource_properties(
+            "AWS::EC2::LaunchTemplate",
+            {"LaunchTemplateData": Match.object_like({"MetadataOptions": {"HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1, "HttpTokens": "required"}})},
+        )
+        (template_id,) = resources_of_type(template, "AWS::EC2::LaunchTemplate")
+        template.has_resource_properties("AWS::EKS::Nodegroup", {"LaunchTemplate": {"Id": {"Ref": template_id}, "Version": Match.any_value()}})
+
+
+def test_karpenter_nodes_close_imds_to_pods(karpenter: Synthesized) -> None:
+    text = json.dumps(resources_of_type(platform(karpenter), "Custom::AWSCDK-EKS-KubernetesResource"))
+    assert '\\"metadataOptions\\":{\\"httpTokens\\":\\"required\\",\\"httpPutResponseHopLimit\\":1}' in text
+
+
+def test_controllers_get_their_region_from_the_environment(managed: Synthesized, karpenter: Synthesized) -> None:
+    for synth, chart in ((managed, "keda"), (karpenter, "karpenter"), (managed, "external-secrets")):
+        (values,) = [r["Properties"]["Values"] for r in resources_of_type(platform(synth), "Custom::AWSCDK-EKS-HelmChart").values() if r["Properties"]["Chart"] == chart]
+        assert '{\\"name\\":\\"AWS_REGION\\",\\"value\\":\\"eu-west-1\\"}' in json.dumps(values), chart
+
+
+def test_argocd_is_installed_from_its_pinned_chart(managed: Synthesized) -> None:
+    platform(managed).has_resource_properties(
+        "Custom::AWSCDK-EKS-HelmChart",
+        {"Chart": "argo-cd", "Repository": "https://argoproj.github.io/argo-helm", "Version": ARGOCD_CHART_VERSION, "Namespace": "argocd"},
+    )
+
+
+def _kubernetes_objects(template: Template) -> list[dict]:
+    objects = []
+    for resource in resources_of_type(template, "Custom::AWSCDK-EKS-KubernetesResource").values():
+        manifest = resource["Properties"]["Manifest"]
+        if isinstance(manifest, dict):  # Fn::Join around deploy-time values: stand-ins keep it JSON
+            manifest = "".join(part if isinstance(part, str) else "TOKEN" for part in manifest["Fn::Join"][1])
+        objects.extend(json.loads(manifest))
+    return objects
+
+
+def test_each_team_gets_its_own_argocd_project(managed: Synthesized) -> None:
+    projects = {o["metadata"]["name"]: o for o in _kubernetes_objects(platform(managed)) if o["kind"] == "AppProject"}
+    assert set(projects) == {"platform-team", "payments"}
+    spec = projects["payments"]["spec"]
+    assert spec["sourceRepos"] == ["https://github.com/example-org/*"]
+    assert {"server": "https://kubernetes.default.svc", "namespace": "!kube-system"} in spec["destinations"]
+    assert {"server": "https://kubernetes.default.svc", "namespace": "!argocd"} in spec["destinations"]
+    assert spec["clusterResourceWhitelist"] == []
+    assert {"group": "", "kind": "ResourceQuota"} in spec["namespaceResourceBlacklist"]
+
+
+def test_git_credentials_reach_argocd_through_external_secrets_never_through_cloudformation(managed: Synthesized, karpenter: Synthesized) -> None:
+    template = platform(managed)
+    template.has_resource_properties("Custom::AWSCDK-EKS-HelmChart", {"Chart": "external-secrets", "Version": EXTERNAL_SECRETS_VERSION})
+    template.has_resource_properties("AWS::EKS::PodIdentityAssociation", {"Namespace": "external-secrets", "ServiceAccount": "external-secrets"})
+    (external,) = [o for o in _kubernetes_objects(template) if o["kind"] == "ExternalSecret"]
+    target = external["spec"]["target"]["template"]
+    assert target["metadata"]["labels"] == {"argocd.argoproj.io/secret-type": "repo-creds"}
+    assert target["data"]["url"] == "https://github.com/example-org/"
+    assert "Fn::GetAtt" not in json.dumps(external) and "resolve:secretsmanager" not in json.dumps(template.to_json())
+    charts = [r["Properties"]["Chart"] for r in resources_of_type(platform(karpenter), "Custom::AWSCDK-EKS-HelmChart").values()]
+    assert "external-secrets" not in charts
+
+
+def test_what_services_need_is_published_under_the_documented_path(managed: Synthesized) -> None:
+    template = platform(managed)
+    # (aws_eks_v2 adds an unnamed "kubectl ready" barrier parameter.)
+    names = {r["Properties"]["Name"]: r["Properties"] for r in resources_of_type(template, "AWS::SSM::Parameter").values() if "Name" in r["Properties"]}
+    assert set(names) == {eks_parameter("development", "platform", key) for key in EksParameter}
+    assert names["/stagelift/development/eks/platform/node-architecture"]["Value"] == "arm64"
+    assert names["/stagelift/development/eks/platform/private-subnet-ids"]["Type"] == "StringList"
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_node_architecture_agrees_everywhere_the_platform_states_it(architecture: str) -> None:
+    types = tuple(t for t, info in instance_types().items() if info.architecture == architecture)[-2:]
+    for provisioning in ("managed-node-group", "karpenter"):
+        stack = cdk.Stack(new_app(), "S")
+        config = EksPlatformConfig(node_provisioning=provisioning, instance_types=types, max_nodes=4)
+        EksPlatform(stack, "P", config=config, availability_zones=["eu-west-1a", "eu-west-1b"])
+        template = Template.from_stack(stack)
+        ami = {"arm64": "AL2023_ARM_64_STANDARD", "amd64": "AL2023_x86_64_STANDARD"}[architecture]
+        template.has_resource_properties("AWS::EKS::Nodegroup", {"AmiType": ami, "InstanceTypes": list(types)})
+        template.has_resource_properties("AWS::SSM::Parameter", {"Name": Match.string_like_regexp("node-architecture$"), "Value": architecture})
+        if provisioning == "karpenter":
+            (pool,) = [o for o in _kubernetes_objects(template) if o["kind"] == "NodePool"]
+            requirements = pool["spec"]["template"]["spec"]["requirements"]
+            assert {"key": "kubernetes.io/arch", "operator": "In", "values": [architecture]} in requirements
 
 
 def test_pod_identity_associations_wait_for_the_agent(managed: Synthesized, karpenter: Synthesized) -> None:
     for synth in (managed, karpenter):
         template = platform(synth)
-        (agent,) = resources_of_type(template, "AWS::EKS::Addon")
+        (agent,) = [k for k, r in resources_of_type(template, "AWS::EKS::Addon").items() if r["Properties"]["AddonName"] == "eks-pod-identity-agent"]
         for association in resources_of_type(template, "AWS::EKS::PodIdentityAssociation").values():
             assert agent in association["DependsOn"]

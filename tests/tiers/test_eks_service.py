@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -11,6 +13,7 @@ from aws_cdk.assertions import Capture, Match, Template
 from stagelift.checks import cfn_lint_errors, nag_findings
 from stagelift.config import ConfigError, EksPlatformConfig, EksServiceConfig
 from stagelift.constructs import EksPlatform, EksService
+from stagelift.parameters import EksParameter
 from tests.conftest import new_app
 from tests.tiers.eks_fixtures import AZS, Synthesized, resources_of_type, synthesize
 
@@ -82,7 +85,7 @@ def test_production_keeps_the_repository(synth: Synthesized) -> None:
 
 def test_plain_service_has_only_its_role_association_and_repository(synth: Synthesized) -> None:
     types = {r["Type"] for r in synth.templates["Status"].to_json()["Resources"].values()}
-    assert types == {"AWS::IAM::Role", "AWS::EKS::PodIdentityAssociation", "AWS::ECR::Repository"}
+    assert types == {"AWS::IAM::Role", "AWS::EKS::PodIdentityAssociation", "AWS::ECR::Repository", "Custom::AWSCDK-EKS-KubernetesResource"}
 
 
 def test_fifo_queue_and_fifo_dead_letter_queue_have_fixed_names(synth: Synthesized) -> None:
@@ -221,7 +224,7 @@ def test_manifests_need_a_stack_with_account_and_region() -> None:
 def test_manifests_dir_writes_the_files(tmp_path, bare: tuple[cdk.Stack, EksPlatform]) -> None:
     stack, platform = bare
     service = EksService(stack, "E", config=EksServiceConfig(service_name="writer"), cluster=platform.cluster, vpc=platform.vpc, manifests_dir=tmp_path / "k8s")
-    assert [p.name for p in service.manifest_files][:4] == ["00-namespace.yaml", "01-resourcequota.yaml", "02-serviceaccount.yaml", "03-deployment.yaml"]
+    assert [p.name for p in service.manifest_files][:3] == ["02-serviceaccount.yaml", "03-deployment.yaml", "04-service.yaml"]
     assert all(p.is_file() for p in service.manifest_files)
 
 
@@ -231,6 +234,135 @@ def test_irsa_without_a_cluster_oidc_provider_fails_clearly() -> None:
     from aws_cdk import aws_ec2 as ec2
     from aws_cdk import aws_eks_v2 as eks
 
-    cluster = eks.Cluster.from_cluster_attributes(stack, "Imported", cluster_name="imported")
+    kubectl = eks.KubectlProvider.from_kubectl_provider_attributes(stack, "Kubectl", service_token="arn:aws:lambda:eu-west-1:123456789012:function:kubectl")
+    cluster = eks.Cluster.from_cluster_attributes(stack, "Imported", cluster_name="imported", kubectl_provider=kubectl)
     with pytest.raises(Exception, match="(?i)open ?id ?connect"):
         EksService(stack, "S", config=CATALOG, cluster=cluster, vpc=ec2.Vpc(stack, "Vpc"))
+
+
+def test_a_cluster_without_kubectl_handler_is_refused() -> None:
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_eks_v2 as eks
+
+    stack = cdk.Stack(new_app(), "S", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    cluster = eks.Cluster.from_cluster_attributes(stack, "Imported", cluster_name="imported")
+    with pytest.raises(ValueError, match="cluster has no kubectl provider"):
+        EksService(stack, "S", config=PLAIN, cluster=cluster, vpc=ec2.Vpc(stack, "Vpc"))
+
+
+def registration(template: Template) -> list[dict]:
+    """The objects the service stack applies through the kubectl handler (deploy-time values as stand-ins)."""
+    (resource,) = resources_of_type(template, "Custom::AWSCDK-EKS-KubernetesResource").values()
+    manifest = resource["Properties"]["Manifest"]
+    if isinstance(manifest, dict):
+        manifest = "".join(part if isinstance(part, str) else "<" + json.dumps(part).replace('"', "'") + ">" for part in manifest["Fn::Join"][1])
+    return json.loads(manifest)
+
+
+def test_every_enabled_store_reaches_the_pods_environment(synth: Synthesized) -> None:
+    objects = {o["kind"]: o for o in registration(synth.templates["Catalog"])}
+    data = objects["ConfigMap"]["data"]
+    assert objects["ConfigMap"]["metadata"]["name"] == "catalog-endpoints"
+    assert "DatabaseCluster" in data["DATABASE_HOST"] and "Endpoint.Address" in data["DATABASE_HOST"]
+    assert "Endpoint.Port" in data["DATABASE_PORT"]
+    assert "PrimaryEndPoint.Address" in data["REDIS_HOST"] and "PrimaryEndPoint.Port" in data["REDIS_PORT"]
+    assert "CacheAuthToken" in data["REDIS_AUTH_SECRET_ARN"] and data["REDIS_TLS"] == "true"
+    assert "Kafka" in data["KAFKA_CLUSTER_ARN"]
+    assert data["AWS_REGION"] == "eu-west-1"
+    deployment = next(m for m in synth.services["Catalog"].manifests if m["kind"] == "Deployment")
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["envFrom"] == [{"configMapRef": {"name": "catalog-endpoints"}}]
+
+
+def test_pods_may_ask_for_the_kafka_bootstrap_brokers(synth: Synthesized) -> None:
+    statement = next(s for s in policy_statements(synth.templates["Catalog"]) if "kafka:GetBootstrapBrokers" in s["Action"])
+    assert statement["Resource"] == {"Fn::GetAtt": [Match_string(synth.templates["Catalog"], "AWS::MSK::ServerlessCluster"), "Arn"]}
+
+
+def Match_string(template: Template, type_: str) -> str:
+    (logical_id,) = resources_of_type(template, type_)
+    return logical_id
+
+
+def test_the_stack_registers_namespace_quota_and_application_in_the_team_project(synth: Synthesized) -> None:
+    objects = {o["kind"]: o for o in registration(synth.templates["Orders"])}
+    assert set(objects) == {"Namespace", "ResourceQuota", "ConfigMap", "Application"}
+    assert objects["Namespace"]["metadata"]["name"] == "payments"
+    assert objects["Application"]["metadata"]["namespace"] == "argocd"
+    assert objects["Application"]["spec"]["project"] == "platform-team"
+
+
+def test_a_service_built_for_another_architecture_than_the_nodes_is_refused(bare: tuple[cdk.Stack, EksPlatform]) -> None:
+    stack, platform = bare
+    config = EksServiceConfig(service_name="x86", architecture="amd64")
+    with pytest.raises(ValueError, match="architecture = 'amd64' but the platform's nodes are 'arm64'"):
+        EksService(stack, "F", config=config, cluster=platform.cluster, vpc=platform.vpc, node_architecture=platform.config.architecture)
+
+
+def test_the_database_user_exists_before_the_application_is_registered(synth: Synthesized) -> None:
+    catalog = synth.templates["Catalog"]
+    (writer_id,) = resources_of_type(catalog, "AWS::RDS::DBInstance")
+    catalog.has_resource_properties("AWS::RDS::DBCluster", {"EnableHttpEndpoint": True})
+    (user_id, user) = next(iter(resources_of_type(catalog, "Custom::AWS").items()))
+    create = json.dumps(user["Properties"]["Create"])
+    assert "ExecuteStatement" in create and "GRANT rds_iam TO" in create and "catalog" in create
+    assert writer_id in user["DependsOn"]  # the statement needs a running writer
+    (registration_id,) = resources_of_type(catalog, "Custom::AWSCDK-EKS-KubernetesResource")
+    assert user_id in catalog.to_json()["Resources"][registration_id]["DependsOn"]
+
+
+@pytest.mark.parametrize("config", [CATALOG, PLAIN, ORDERS], ids=["catalog", "plain", "orders"])
+def test_a_service_in_its_own_repository_reads_the_platform_from_ssm_at_deploy_time(config: EksServiceConfig) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    from stagelift.constructs import EksPlatformImport
+    from stagelift.parameters import eks_parameter
+
+    stack = cdk.Stack(new_app(), "Service", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    platform = EksPlatformImport(stack, "Platform", config=config, cluster_name="platform")
+    EksService(
+        stack,
+        "Service",
+        config=config,
+        cluster=platform.cluster,
+        vpc=platform.vpc,
+        oidc_issuer=platform.oidc_issuer,
+        keda_operator_role=platform.keda_operator_role,
+        node_architecture=platform.node_architecture,
+    )
+    template = Template.from_stack(stack).to_json()
+    read = {p["Default"]: p["Type"] for p in template["Parameters"].values() if "Default" in p}
+    assert eks_parameter(config.environment, "platform", EksParameter.KUBECTL_SERVICE_TOKEN) in read
+    assert all(t == "AWS::SSM::Parameter::Value<String>" for t in read.values())
+    # The architecture the image is built for is checked before anything is deployed.
+    (rule,) = [r for name, r in template["Rules"].items() if "NodeArchitecture" in name]
+    assert rule["Assertions"][0]["Assert"]["Fn::Equals"][1] == config.architecture
+    assert nag_findings(stack) == []
+    # No parameter read for nothing (cfn-lint W2001), no error, no redundant DependsOn of ours.
+    path = Path(tempfile.mkdtemp()) / "template.json"
+    path.write_text(json.dumps(template))
+    findings = [f"{m.rule.id} {m.message}" for m in lint_file(path, config=ManualArgs(regions=["eu-west-1"]))]
+    assert [f for f in findings if f.startswith(("E", "W2001")) or (f.startswith("W3005") and "'Service" in f)] == []
+
+
+def test_stores_need_the_vpc(bare: tuple[cdk.Stack, EksPlatform]) -> None:
+    stack, platform = bare
+    with pytest.raises(ValueError, match="enableDatabase, enableRedis, enableKafka place stores in the cluster's VPC: give vpc"):
+        EksService(stack, "G", config=CATALOG, cluster=platform.cluster)
+
+
+@pytest.mark.parametrize(
+    ("region", "partition", "domain"),
+    [("cn-north-1", "aws-cn", "amazonaws.com.cn"), ("eusc-de-east-1", "aws-eusc", "amazonaws.eu"), ("us-gov-west-1", "aws-us-gov", "amazonaws.com")],
+)
+def test_arns_and_urls_follow_the_partition_aws_cdk_knows(region: str, partition: str, domain: str) -> None:
+    """The prefix-based helpers this replaced said 'aws' and 'amazonaws.com' for the European Sovereign Cloud."""
+    app = new_app()
+    stack = cdk.Stack(app, "P", env=cdk.Environment(account="123456789012", region=region))
+    platform = EksPlatform(stack, "P", config=EksPlatformConfig(enable_keda=True), availability_zones=[f"{region}a", f"{region}b"])
+    config = EksServiceConfig(service_name="orders", pod_identity="irsa", enable_fifo_queue=True, enable_keda=True)
+    service = EksService(stack, "S", config=config, cluster=platform.cluster, keda_operator_role=platform.keda_operator_role)
+    kinds = {m["kind"]: m for m in service.manifests}
+    assert kinds["ServiceAccount"]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == f"arn:{partition}:iam::123456789012:role/eks-orders-dev-{region}"
+    container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == f"123456789012.dkr.ecr.{region}.{domain}/eks/orders-dev:0.1.0"
+    assert {"name": "QUEUE_URL", "value": f"https://sqs.{region}.{domain}/123456789012/orders-dev.fifo"} in container["env"]

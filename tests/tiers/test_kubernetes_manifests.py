@@ -8,7 +8,8 @@ import yaml
 from kubernetes_validate.utils import all_versions, major_minor
 
 from stagelift.config import ConfigError, EksPlatformConfig, EksServiceConfig, validate
-from stagelift.kubernetes import render_manifests, write_manifests
+from stagelift.config.eks import ARCHITECTURES
+from stagelift.kubernetes import GIT_KINDS, endpoints_config_map, render_manifests, render_registration, write_manifests
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/eks/orders-dev:1.0.0"
 ROLE = "arn:aws:iam::123456789012:role/eks-orders-dev-eu-west-1"
@@ -30,7 +31,8 @@ def by_kind(manifests: list[dict]) -> dict[str, dict]:
     return {m["kind"]: m for m in manifests}
 
 
-def render(**values: object) -> list[dict]:
+def render_git(**values: object) -> list[dict]:
+    """The objects Argo CD syncs from Git."""
     config = EksServiceConfig(service_name="orders", **values)  # type: ignore[arg-type]
     options: dict[str, object] = {"image": IMAGE, "region": "eu-west-1"}
     if config.pod_identity == "irsa":
@@ -38,6 +40,12 @@ def render(**values: object) -> list[dict]:
     if config.enable_fifo_queue:
         options.update(queue_url=QUEUE_URL, queue_name="orders-dev.fifo")
     return render_manifests(config, **options)  # type: ignore[arg-type]
+
+
+def render(**values: object) -> list[dict]:
+    """Every object of the service: Git's, the registration the stack applies, and the endpoints ConfigMap."""
+    config = EksServiceConfig(service_name="orders", **values)  # type: ignore[arg-type]
+    return [*render_git(**values), *render_registration(config), endpoints_config_map(config, {"AWS_REGION": "eu-west-1", "DATABASE_HOST": "db.example.internal"})]
 
 
 CONFIGURATIONS = {
@@ -67,7 +75,7 @@ def test_the_schema_used_is_the_cluster_version_itself() -> None:
 
 def test_core_objects_are_valid_for_the_cluster_version_in_strict_mode(manifests: list[dict]) -> None:
     core = [m for m in manifests if m["apiVersion"] not in CRD_API_VERSIONS]
-    assert {"Namespace", "ServiceAccount", "Deployment", "Service", "Ingress", "PodDisruptionBudget", "NetworkPolicy", "ResourceQuota"} <= {m["kind"] for m in core}
+    assert {"Namespace", "ServiceAccount", "Deployment", "Service", "Ingress", "PodDisruptionBudget", "NetworkPolicy", "ResourceQuota", "ConfigMap"} <= {m["kind"] for m in core}
     for manifest in core:
         kubernetes_validate.validate(manifest, SCHEMA, strict=True)
 
@@ -265,11 +273,9 @@ def test_a_bad_namespace_is_a_config_error() -> None:
 
 
 def test_written_files_are_ordered_readable_and_round_trip(tmp_path) -> None:
-    manifests = render(enable_fifo_queue=True, enable_keda=True)
+    manifests = render_git(enable_fifo_queue=True, enable_keda=True)
     paths = write_manifests(manifests, tmp_path)
     assert [p.name for p in paths] == [
-        "00-namespace.yaml",
-        "01-resourcequota.yaml",
         "02-serviceaccount.yaml",
         "03-deployment.yaml",
         "04-service.yaml",
@@ -278,7 +284,6 @@ def test_written_files_are_ordered_readable_and_round_trip(tmp_path) -> None:
         "08-scaledobject.yaml",
         "09-poddisruptionbudget.yaml",
         "10-networkpolicy.yaml",
-        "11-argocd-application.yaml",
     ]
     for path, manifest in zip(paths, manifests):
         text = path.read_text()
@@ -292,9 +297,51 @@ def test_written_files_are_ordered_readable_and_round_trip(tmp_path) -> None:
 
 
 def test_rewriting_removes_objects_no_longer_rendered_and_keeps_other_files(tmp_path) -> None:
-    write_manifests(render(), tmp_path)
+    write_manifests(render_git(), tmp_path)
     (tmp_path / "kustomization.yaml").write_text("resources: []\n")
-    write_manifests(render(enable_hpa=False), tmp_path)
+    write_manifests(render_git(enable_hpa=False), tmp_path)
     names = {p.name for p in tmp_path.iterdir()}
     assert "06-horizontalpodautoscaler.yaml" not in names
     assert "kustomization.yaml" in names
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_pods_are_pinned_to_the_architecture_the_image_is_built_for(architecture: str) -> None:
+    pod = by_kind(render(architecture=architecture))["Deployment"]["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"kubernetes.io/arch": architecture}
+
+
+def test_pods_load_the_endpoints_config_map_and_know_their_region() -> None:
+    kinds = by_kind(render(enable_database=True))
+    container = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == [{"configMapRef": {"name": "orders-endpoints"}}]
+    assert kinds["ConfigMap"]["metadata"] == Match_metadata("orders-endpoints")
+    # IMDS is closed to pods: the SDKs read the region from the environment.
+    assert {"name": "AWS_REGION", "value": "eu-west-1"} in container["env"]
+
+
+def Match_metadata(name: str) -> dict:
+    return {
+        "name": name,
+        "namespace": "orders",
+        "labels": by_kind(render())["Service"]["metadata"]["labels"],
+        "annotations": {"stagelift/owner": "platform-team"},
+    }
+
+
+def test_git_holds_only_what_the_team_owns() -> None:
+    """The team's AppProject refuses cluster-scoped objects and quotas: those are registered by the stack."""
+    assert {m["kind"] for m in render_git(enable_fifo_queue=True, enable_keda=True)} <= GIT_KINDS
+    assert {m["kind"] for m in render_git()} == {"ServiceAccount", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"}
+    config = EksServiceConfig(service_name="orders")
+    registration = render_registration(config)
+    assert [m["kind"] for m in registration] == ["Namespace", "ResourceQuota", "Application"]
+    # Argo CD tracked them while they were in Git: it must not prune them now that Git no longer has them.
+    for owned in registration[:2]:
+        assert owned["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "Prune=false"
+
+
+def test_the_application_belongs_to_the_owners_project_not_default() -> None:
+    application = by_kind(render(owner="group:default/payments"))["Application"]
+    assert application["spec"]["project"] == "payments"
+    assert "directory" not in application["spec"]["source"]  # no Application file in Git to exclude

@@ -161,6 +161,14 @@ RULES = json.loads(r"""
   "pattern": "^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
   "description": "EKS cluster name"
  },
+ "architecture": {
+  "type": "string",
+  "enum": [
+   "arm64",
+   "amd64"
+  ],
+  "description": "Processor architecture of the platform's nodes: the image is built for it and pods are pinned to it (arm64 = Graviton)"
+ },
  "enable_database": {
   "type": "boolean",
   "description": "Aurora PostgreSQL cluster"

@@ -8,24 +8,25 @@ construct renders the Kubernetes manifests in ../k8s/, which Argo CD syncs to th
                                        render ../k8s/ for that image tag (no synthesis)
     cdk synth / cdk deploy             from this folder
 
-Synthesis needs no AWS credentials: the platform's identifiers come from platform.json, the
-account and region are fixed. cdk-nag's AwsSolutions pack runs on every synth.
+Synthesis needs no AWS credentials: the platform's identifiers (VPC, subnets, cluster security
+group, kubectl handler, OIDC provider, node architecture) are SSM parameters the platform
+publishes under /stagelift/{{ cookiecutter.environment }}/eks/{{ cookiecutter.cluster_name }}/, which
+CloudFormation resolves when the stack is deployed; the account and region are fixed. cdk-nag's
+AwsSolutions pack runs on every synth.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_eks_v2 as eks
 from cdk_nag import AwsSolutionsChecks
 
 from stagelift.cdk_app import create_app
 from stagelift.config import EksServiceConfig, validate
+from stagelift.constructs.eks_platform import EksPlatformImport
 from stagelift.constructs.eks_service import EksService
 from stagelift.kubernetes import write_manifests
 
@@ -33,7 +34,7 @@ INFRA = Path(__file__).resolve().parent
 ROOT = INFRA.parent
 ACCOUNT = "{{ cookiecutter.aws_account_id }}"
 REGION = "{{ cookiecutter.aws_region }}"
-PLATFORM = json.loads((INFRA / "platform.json").read_text())
+CLUSTER_NAME = "{{ cookiecutter.cluster_name }}"
 
 CONFIG = validate(
     EksServiceConfig,
@@ -68,6 +69,7 @@ CONFIG = validate(
         "enable_database": {{ cookiecutter.enable_database }},
         "enable_redis": {{ cookiecutter.enable_redis }},
         "enable_fifo_queue": {{ cookiecutter.enable_fifo_queue }},
+        "architecture": "{{ cookiecutter.architecture }}",
         "git_repo_url": "https://github.com/{{ cookiecutter.github_org }}/{{ cookiecutter.github_repo }}.git",
         "git_path": "k8s",
     },
@@ -82,31 +84,18 @@ def build(app: cdk.App) -> EksService:
         env=cdk.Environment(account=ACCOUNT, region=REGION),
         description="{{ cookiecutter.description }}",
     )
-    vpc = ec2.Vpc.from_vpc_attributes(
-        stack,
-        "PlatformVpc",
-        vpc_id=PLATFORM["vpcId"],
-        availability_zones=PLATFORM["availabilityZones"],
-        private_subnet_ids=PLATFORM["privateSubnetIds"],
-        private_subnet_route_table_ids=PLATFORM["privateSubnetRouteTableIds"],
-        isolated_subnet_ids=PLATFORM["isolatedSubnetIds"],
-        isolated_subnet_route_table_ids=PLATFORM["isolatedSubnetRouteTableIds"],
-    )
-    cluster = eks.Cluster.from_cluster_attributes(
-        stack,
-        "PlatformCluster",
-        cluster_name=PLATFORM["clusterName"],
-        vpc=vpc,
-        cluster_security_group_id=PLATFORM["clusterSecurityGroupId"],
-    )
+    # The platform as published in SSM (read at deploy time; see stagelift.parameters).
+    platform = EksPlatformImport(stack, "Platform", config=CONFIG, cluster_name=CLUSTER_NAME)
     # Image: this service's ECR repository at $IMAGE_TAG (deploy.yml sets the commit's tag).
     service = EksService(
         stack,
         "Service",
         config=CONFIG,
-        cluster=cluster,
-        vpc=vpc,
+        cluster=platform.cluster,
+        vpc=platform.vpc,
         image_tag=os.environ.get("IMAGE_TAG") or None,
+        # A CloudFormation rule stops the deploy if the nodes are not {{ cookiecutter.architecture }}.
+        node_architecture=platform.node_architecture,
     )
     cdk.CfnOutput(stack, "RepositoryUri", value=service.repository.repository_uri)
     cdk.CfnOutput(stack, "PodRoleArn", value=service.role.role_arn)

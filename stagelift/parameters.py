@@ -1,0 +1,84 @@
+"""Where shared platform pieces publish what services need: SSM parameters under one path scheme.
+
+Every shared piece (the EKS platform today; a shared service environment, the portal ...) writes
+plain String / StringList parameters named
+
+    /stagelift/<environment>/<piece>/<name>/<key>
+
+and a service stack reads the ones it uses with ``ssm.StringParameter.value_for_string_parameter``: a
+CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``, resolved when the stack
+is deployed. Synthesis never looks anything up, and nothing is copied by hand from outputs.
+
+``<environment>`` is ``development``, ``staging`` or ``production`` (the services' environments);
+``<piece>/<name>`` says which shared piece (``eks/<cluster name>``).
+
+EKS platform (``EksPlatform``), ``/stagelift/<environment>/eks/<cluster>/<key>``:
+
+=============================  ==========  ======================================================
+key                            type        value
+=============================  ==========  ======================================================
+vpc-id                         String      the cluster's VPC
+availability-zones             StringList  its AZs, in the order of the subnet lists below
+private-subnet-ids             StringList  private subnets with egress (nodes, Kafka)
+data-subnet-ids                StringList  subnets for data stores (isolated; private without)
+cluster-security-group-id      String      EKS cluster security group (data stores admit it)
+kubectl-service-token          String      service token of the cluster's kubectl handler
+                                           (namespaces, ConfigMaps, Argo CD Applications)
+oidc-provider-arn              String      the cluster's IAM OIDC provider (IRSA)
+oidc-issuer                    String      its issuer without ``https://`` (IRSA conditions)
+node-architecture              String      ``arm64`` or ``amd64``: what images must be built for
+keda-operator-role-arn         String      KEDA operator role (``none`` without KEDA)
+=============================  ==========  ======================================================
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import get_args
+
+from stagelift.config.service import ServiceEnvironment
+
+ROOT = "/stagelift"
+ENVIRONMENTS: tuple[str, ...] = get_args(ServiceEnvironment)
+# SSM parameter names allow letters, digits and . - _ in each level.
+_SEGMENT = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+NONE = "none"
+
+
+class EksParameter(StrEnum):
+    """Keys the EKS platform publishes under ``/stagelift/<environment>/eks/<cluster>/``."""
+
+    VPC_ID = "vpc-id"
+    AVAILABILITY_ZONES = "availability-zones"
+    PRIVATE_SUBNET_IDS = "private-subnet-ids"
+    DATA_SUBNET_IDS = "data-subnet-ids"
+    CLUSTER_SECURITY_GROUP_ID = "cluster-security-group-id"
+    KUBECTL_SERVICE_TOKEN = "kubectl-service-token"
+    OIDC_PROVIDER_ARN = "oidc-provider-arn"
+    OIDC_ISSUER = "oidc-issuer"
+    NODE_ARCHITECTURE = "node-architecture"
+    KEDA_OPERATOR_ROLE_ARN = "keda-operator-role-arn"
+
+
+def parameter_name(environment: str, piece: str, name: str, key: str) -> str:
+    """``/stagelift/<environment>/<piece>/<name>/<key>``, each part checked.
+
+    :raises ValueError: an unknown environment or a part SSM does not accept.
+    """
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"environment = {environment!r}: expected one of {', '.join(ENVIRONMENTS)}")
+    for label, part in (("piece", piece), ("name", name), ("key", key)):
+        if not _SEGMENT.match(part):
+            raise ValueError(f"{label} = {part!r}: an SSM parameter level takes 1-128 letters, digits, '.', '-' or '_'")
+    return f"{ROOT}/{environment}/{piece}/{name}/{key}"
+
+
+def eks_parameter(environment: str, cluster_name: str, key: EksParameter) -> str:
+    """Name of one EKS platform parameter, e.g. ``/stagelift/production/eks/platform/vpc-id``."""
+    return parameter_name(environment, "eks", cluster_name, EksParameter(key).value)
+
+
+def eks_parameter_prefix(environment: str, cluster_name: str) -> str:
+    """The path every parameter of one EKS platform lives under (for IAM ``ssm:GetParameters*`` grants)."""
+    return parameter_name(environment, "eks", cluster_name, "x")[: -len("/x")]

@@ -1,0 +1,87 @@
+"""Which properties of a resource type CloudFormation cannot update in place.
+
+The data is the CloudFormation registry's resource provider schemas as shipped inside the
+cfn-lint package (``createOnlyProperties``, ``conditionalCreateOnlyProperties``, JSON pointers
+such as ``/properties/DBInstanceIdentifier`` or ``/properties/Tags/*/Key``). cfn-lint refreshes
+them from the registry with every release; its version is the data's version in every report.
+Read through cfn-lint's API: the files' layout inside the package changes between releases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+
+Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TypeRules:
+    create_only: tuple[Path, ...]
+    conditional: tuple[Path, ...]
+    primary_identifier: tuple[Path, ...]
+    known: bool  # False when the schema is not in the package (a Custom:: or third-party type)
+
+
+def _pointer(pointer: str) -> Path:
+    parts = pointer.strip("/").split("/")
+    return tuple(parts[1:]) if parts and parts[0] == "properties" else tuple(parts)
+
+
+def data_version() -> str:
+    """``cfn-lint <version>``: where the create-only data comes from."""
+    return f"cfn-lint {version('cfn-lint')} (CloudFormation registry schemas)"
+
+
+@cache
+def type_rules(resource_type: str, region: str = "us-east-1") -> TypeRules:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # imported late: ~0.3 s, only when needed
+
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, resource_type).schema
+    except Exception:  # ResourceNotFoundError for Custom:: and unknown types
+        return TypeRules((), (), (), known=False)
+    return TypeRules(
+        create_only=tuple(_pointer(p) for p in schema.get("createOnlyProperties", [])),
+        conditional=tuple(_pointer(p) for p in schema.get("conditionalCreateOnlyProperties", [])),
+        primary_identifier=tuple(_pointer(p) for p in schema.get("primaryIdentifier", [])),
+        known=True,
+    )
+
+
+_MISSING = object()
+
+
+def _values_at(value: object, pointer: Path) -> list[object]:
+    """Every value at ``pointer`` (``*`` expands over list items); missing parts are ``_MISSING``."""
+    if not pointer:
+        return [value]
+    head, rest = pointer[0], pointer[1:]
+    if head == "*":
+        if not isinstance(value, list):
+            return [_MISSING]
+        return [v for item in value for v in _values_at(item, rest)] or [_MISSING]
+    if isinstance(value, dict) and head in value:
+        return _values_at(value[head], rest)
+    return [_MISSING]
+
+
+def _changed(pointers: tuple[Path, ...], old: dict, new: dict) -> list[str]:
+    return sorted({"/".join(p) for p in pointers if _values_at(old, p) != _values_at(new, p)})
+
+
+def replacement_of(resource_type: str, old: dict, new: dict, region: str = "us-east-1") -> tuple[str, list[str]]:
+    """``("will replace" | "may replace" | "update", [the properties that decide it])``.
+
+    ``old`` and ``new`` are the resource's Properties; a value that only changes because what it
+    references is replaced must already be marked as different (see ``diff.mark_replaced``).
+    """
+    rules = type_rules(resource_type, region)
+    will = _changed(rules.create_only, old, new)
+    if will:
+        return "will replace", will
+    may = _changed(rules.conditional, old, new)
+    if may:
+        return "may replace", may
+    return "update", []

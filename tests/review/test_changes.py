@@ -1,0 +1,105 @@
+"""Each kind of change, reported as CloudFormation will perform it (real assemblies, see assemblies.py)."""
+
+from __future__ import annotations
+
+from tests.review.conftest import resource, stack
+
+
+def test_create_only_property_replaces_and_puts_data_and_the_custom_name_at_risk(result: dict) -> None:
+    db = resource(result, "CreateOnly", "AWS::RDS::DBInstance")
+    assert db["action"] == "will replace"
+    assert db["because"] == ["StorageEncrypted"]
+    assert {"path": "StorageEncrypted", "old": "false", "new": "true"} in db["changes"]
+    # DESTROY sets UpdateReplacePolicy Delete; the fixed identifier makes the replacement fail.
+    assert "UpdateReplacePolicy Delete" in db["data_at_risk"]
+    assert "custom name DBInstanceIdentifier='orders-db'" in db["data_at_risk"]
+    # The secret attachment reads the instance's Ref: its value changes with the replacement (an update).
+    attachment = resource(result, "CreateOnly", "AWS::SecretsManager::SecretTargetAttachment")
+    assert attachment["action"] == "update"
+    assert [c["path"] for c in attachment["changes"]] == ["TargetId"]
+    assert "new value: replaced" in attachment["changes"][0]["new"]
+
+
+def test_conditional_create_only_property_may_replace(result: dict) -> None:
+    table = resource(result, "Conditional", "AWS::DynamoDB::Table")
+    assert table["action"] == "may replace"
+    assert table["because"] == ["KeySchema"]
+    assert "may be replaced" in table["data_at_risk"]  # non-production table: UpdateReplacePolicy Delete
+
+
+def test_renamed_construct_id_is_a_deletion_and_a_creation(result: dict) -> None:
+    old = resource(result, "Renamed", "AWS::S3::Bucket", "remove")
+    new = resource(result, "Renamed", "AWS::S3::Bucket", "add")
+    assert old["path"] == "Renamed/Docs/Bucket/Resource"
+    assert new["path"] == "Renamed/Documents/Bucket/Resource"
+    assert old["note"] == f"logical id changed: re-created as {new['logical_id']}"
+    assert new["note"] == f"logical id changed: replaces {old['logical_id']}"
+    assert old["data_at_risk"] == "deleted with its data (DeletionPolicy Delete)"
+    assert stack(result, "Renamed")["replaced"] == 0  # CloudFormation does not replace: it deletes and creates
+
+
+def test_removed_stateful_resources_at_risk_unless_retained(result: dict) -> None:
+    removed = {r["path"]: r for r in stack(result, "Removed")["resources"]}
+    assert {r["action"] for r in removed.values()} == {"remove"}
+    assert removed["Removed/Jobs/Queue/Resource"]["data_at_risk"] == "deleted with its data (DeletionPolicy Delete)"
+    assert removed["Removed/Jobs/DeadLetterQueue/Resource"]["data_at_risk"] == "deleted with its data (DeletionPolicy Delete)"
+    assert removed["Removed/Archive/Resource"]["data_at_risk"] == ""  # RemovalPolicy.RETAIN
+    assert removed["Removed/Archive/Policy/Resource"]["data_at_risk"] == ""  # a policy holds no data
+    at_risk = {(r["stack"], r["type"]) for r in result["data_at_risk"] if r["stack"] == "Removed"}
+    assert at_risk == {("Removed", "AWS::SQS::Queue")}
+    assert sum(1 for r in result["data_at_risk"] if r["stack"] == "Removed") == 2
+
+
+def test_iam_wildcard_is_broadening(result: dict) -> None:
+    changes = [i for i in result["iam"] if i["stack"] == "IamWildcard"]
+    assert len(changes) == 1
+    (added,) = changes
+    assert added["change"] == "added"
+    assert added["statement"] == "Allow s3:* on *"
+    assert added["broadening"] == ["wildcard action s3:*", "wildcard resource *"]
+    assert resource(result, "IamWildcard", "AWS::IAM::Policy")["action"] == "update"
+
+
+def test_open_ingress_is_called_out(result: dict) -> None:
+    rules = [g for g in result["security_groups"] if g["stack"] == "OpenIngress"]
+    assert [(g["change"], g["direction"], g["protocol"], g["ports"], g["peer"], g["open_to_world"]) for g in rules] == [
+        ("added", "ingress", "tcp", "443", "0.0.0.0/0", True)]
+    assert resource(result, "OpenIngress", "AWS::EC2::SecurityGroup")["action"] == "update"
+    assert result["summary"]["open_ingress"] == 1
+
+
+def test_task_size_replaces_the_task_definition_and_updates_the_service(result: dict) -> None:
+    task = resource(result, "TaskSize", "AWS::ECS::TaskDefinition")
+    assert task["action"] == "will replace"
+    assert task["because"] == ["Cpu", "Memory"]
+    assert task["data_at_risk"] == ""  # a task definition holds no data
+    service = resource(result, "TaskSize", "AWS::ECS::Service")
+    assert service["action"] == "update"
+    assert [c["path"] for c in service["changes"]] == ["TaskDefinition"]
+
+
+def test_new_acknowledgment_is_reported(result: dict) -> None:
+    acks = [a for a in result["acknowledgments"] if a["stack"] == "Acknowledged"]
+    assert acks == [{
+        "status": "new", "source": "cdk-nag", "stack": "Acknowledged", "rule": "AwsSolutions-SQS3",
+        "resource": "Acknowledged/Events",
+        "message": "Events are replayed from the source of truth; a dead-letter queue adds nothing.",
+    }]
+    assert stack(result, "Acknowledged")["status"] == "unchanged"  # no resource changed
+
+
+def test_nested_stack_change_is_reported_under_the_nested_stack(result: dict) -> None:
+    log_group = resource(result, "Parent/Inner", "AWS::Logs::LogGroup")
+    assert log_group["action"] == "update"
+    assert log_group["changes"] == [{"path": "RetentionInDays", "old": "7", "new": "30"}]
+    parent = resource(result, "Parent", "AWS::CloudFormation::Stack")
+    assert parent["action"] == "update"
+    assert parent["note"] == "nested stack: its changes are listed under Parent/Inner"
+
+
+def test_summary_counts(result: dict) -> None:
+    summary = result["summary"]
+    assert (summary["will_replace"], summary["may_replace"]) == (2, 1)
+    assert summary["iam_broadening"] == 1
+    assert summary["data_at_risk"] == 5
+    assert summary["new_acknowledgments"] == 2  # Acknowledged/Events, and the renamed bucket's (its old one is "fixed")

@@ -30,6 +30,7 @@ class StackTemplate:
     template: dict
     directory: Path
     template_file: str = ""
+    region: str = "us-east-1"  # from the artifact's environment; us-east-1 when environment-agnostic
     # Nested stacks by the logical id of their AWS::CloudFormation::Stack resource.
     nested: dict[str, StackTemplate] = field(default_factory=dict)
     # Artifact metadata (manifest.json): construct path -> entries (cdk-nag acknowledgments ...).
@@ -125,12 +126,14 @@ def _read_manifest(directory: Path, prefix: str, stacks: dict[str, StackTemplate
         if extra and (directory / extra).is_file():
             for path, entries in _read_json(directory / extra).items():
                 metadata.setdefault(path, []).extend(entries)
+        region = str(artifact.get("environment", "")).rsplit("/", 1)[-1]
         stacks[stack_id] = StackTemplate(
             id=stack_id,
             display_name=artifact.get("displayName", stack_id),
             template=template,
             directory=directory,
             template_file=template_file,
+            region=region if region and region != "unknown-region" else "us-east-1",
             nested=_nested_stacks(stack_id, template, directory),
             metadata=metadata,
         )

@@ -7,6 +7,7 @@ a logical id that changes with a refactor does not turn one finding into a fixed
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from .assembly import Assembly, StackTemplate, all_templates
@@ -64,18 +65,16 @@ def acknowledgments(assembly: Assembly) -> set[Finding]:
     return {f for stack in assembly.stacks.values() for f in _ack_entries(stack)}
 
 
-def lint_findings(assembly: Assembly, region: str = "us-east-1") -> set[Finding]:
-    """cfn-lint's findings on every template (about 3 s per large template)."""
-    from cfnlint.api import ManualArgs, lint_all  # imported late: only with --lint
+def lint_findings(assembly: Assembly) -> set[Finding]:
+    """cfn-lint's errors and warnings on every template, in the stack's region (about 3 s per large template)."""
+    from cfnlint.api import ManualArgs, lint  # imported late: only with --lint
 
     out: set[Finding] = set()
     for top in assembly.stacks.values():
         for stack in all_templates(top):
             paths = {lid: (r.get("Metadata") or {}).get("aws:cdk:path", lid) for lid, r in stack.resources.items()}
-            import json
-
-            for match in lint_all(json.dumps(stack.template)):
-                path = match.path or []
+            for match in lint(json.dumps(stack.template), config=ManualArgs(regions=[top.region])):
+                path = list(getattr(match, "path", None) or [])
                 lid = str(path[1]) if len(path) > 1 and path[0] == "Resources" else ""
                 out.add(Finding("cfn-lint", stack.id, match.rule.id, paths.get(lid, lid), match.message))
     return out

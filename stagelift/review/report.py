@@ -64,13 +64,15 @@ def _summary(review: dict) -> list[str]:
              s["new_acknowledgments"], _usd(s["cost_delta_usd"], signed=True)),
         "",
     ]
-    changed = [st for st in review["stacks"] if st["status"] != "unchanged"]
-    if changed:
-        lines += ["| Stack | Status | Added | Updated | Replaced | Removed |", "|---|---|---|---|---|---|"]
-        lines += [_row(f"`{st['id']}`", st["status"], st["added"], st["updated"], st["replaced"], st["removed"])
-                  for st in changed]
-        lines.append("")
     return lines
+
+
+def _stack_table(review: dict) -> list[str]:
+    changed = [st for st in review["stacks"] if st["status"] != "unchanged"]
+    return [_row(f"`{st['id']}`", st["status"], st["added"], st["updated"], st["replaced"], st["removed"]) for st in changed]
+
+
+_STACK_HEADER = ["| Stack | Status | Added | Updated | Replaced | Removed |", "|---|---|---|---|---|---|"]
 
 
 def _sections(review: dict) -> list[Section]:
@@ -80,20 +82,6 @@ def _sections(review: dict) -> list[Section]:
                          ["| Stack | Resource | Type | Action | Why |", "|---|---|---|---|---|"],
                          [_row(f"`{r['stack']}`", f"`{r['logical_id']}`", r["type"], r["action"], r["reason"])
                           for r in review["data_at_risk"]]))
-    for stack in review["stacks"]:
-        if not stack["resources"] and not stack["note"]:
-            continue
-        rows = []
-        for r in stack["resources"]:
-            changed = "; ".join(
-                f"{c['path']}: {c['old'] if c['old'] is not None else '∅'} → {c['new'] if c['new'] is not None else '∅'}"
-                for c in r["changes"][:6]) + (f"; … {len(r['changes']) - 6} more" if len(r["changes"]) > 6 else "")
-            why = ", ".join(r["because"]) + (f" {r['note']}" if r["note"] else "")
-            rows.append(_row(r["action"], f"`{r['logical_id']}`", r["type"], changed, why.strip()))
-        header = ([f"_{stack['note']}_", ""] if stack["note"] else []) + (
-            ["| Action | Logical id | Type | Changes | Why |", "|---|---|---|---|---|"] if rows else [])
-        sections.append((f"Resources: `{stack['id']}` — {stack['status']} (+{stack['added']} ~{stack['updated']} "
-                         f"±{stack['replaced']} -{stack['removed']})", header, rows))
     if review["iam"]:
         broad = sum(1 for i in review["iam"] if i["broadening"])
         sections.append((f"IAM statements ({sum(1 for i in review['iam'] if i['change'] == 'added')} added, "
@@ -136,6 +124,21 @@ def _sections(review: dict) -> list[Section]:
         sections.append((f"Monthly cost ({_usd(review['cost']['delta'], signed=True)})",
                          [f"_{review['data_sources']['cost']}_", "",
                           "| Stack | Line | Before | After | Delta |", "|---|---|---|---|---|"], rows))
+    # Resources last: the long part, cut first when the comment is too long.
+    for stack in review["stacks"]:
+        if not stack["resources"] and not stack["note"]:
+            continue
+        rows = []
+        for r in stack["resources"]:
+            changed = "; ".join(
+                f"{c['path']}: {c['old'] if c['old'] is not None else '∅'} → {c['new'] if c['new'] is not None else '∅'}"
+                for c in r["changes"][:6]) + (f"; … {len(r['changes']) - 6} more" if len(r["changes"]) > 6 else "")
+            why = ", ".join(r["because"]) + (f" {r['note']}" if r["note"] else "")
+            rows.append(_row(r["action"], f"`{r['logical_id']}`", r["type"], changed, why.strip()))
+        header = ([f"_{stack['note']}_", ""] if stack["note"] else []) + (
+            ["| Action | Logical id | Type | Changes | Why |", "|---|---|---|---|---|"] if rows else [])
+        sections.append((f"Resources: `{stack['id']}` — {stack['status']} (+{stack['added']} ~{stack['updated']} "
+                         f"±{stack['replaced']} -{stack['removed']})", header, rows))
     return sections
 
 
@@ -149,34 +152,48 @@ def _block(summary: str, header: list[str], rows: list[str]) -> list[str]:
     return ["<details>", f"<summary>{summary}</summary>", "", *header, *rows, "", "</details>", ""]
 
 
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
 def to_markdown(review: dict, *, full_report: str | None = None, limit: int = COMMENT_LIMIT) -> str:
     """The pull-request comment; cut to fit ``limit`` characters, naming ``full_report`` when cut."""
-    head, footer, sections = _summary(review), _footer(review), _sections(review)
-    full = "\n".join(head + [line for s in sections for line in _block(*s)] + footer)
+    head, footer, sections, stacks = _summary(review), _footer(review), _sections(review), _stack_table(review)
+    stack_table = _STACK_HEADER + stacks + [""] if stacks else []
+    full = "\n".join(head + stack_table + [line for s in sections for line in _block(*s)] + footer)
     if len(full) <= limit:
         return full
     budget = min(limit, COMMENT_LIMIT) - 2_000
     where = f"the full report: `{full_report}`" if full_report else "the full report (JSON artifact)"
     out = list(head) + [f"> **Cut to fit a comment** ({len(full):,} characters); see {where}.", ""]
-    used = sum(len(line) + 1 for line in out + footer)
+    used = _size(out + footer)
+    # The per-stack table gets at most a quarter of the room, the details the rest.
+    kept_stacks = []
+    for row in stacks:
+        if used + len(row) + 1 > budget // 4:
+            break
+        kept_stacks.append(row)
+        used += len(row) + 1
+    if stacks:
+        more = [f"_… {len(stacks) - len(kept_stacks)} more changed stacks cut_"] if len(kept_stacks) < len(stacks) else []
+        out += _STACK_HEADER + kept_stacks + more + [""]
+        used += _size(_STACK_HEADER + more) + 1
+    dropped = 0
     for summary, header, rows in sections:
         block = _block(summary, header, [])
-        if used + sum(len(line) + 1 for line in block) > budget:
-            out.append(f"_{summary}: cut_")
-            used += len(summary) + 8
+        if dropped or used + _size(block) + 200 > budget:
+            dropped += 1
             continue
         kept = []
-        used += sum(len(line) + 1 for line in block)
+        used += _size(block)
         for row in rows:
-            if used + len(row) + 1 > budget:
+            if used + len(row) + 200 > budget:
                 break
             kept.append(row)
             used += len(row) + 1
-        if len(kept) < len(rows):
-            note = f"_… {len(rows) - len(kept)} more rows cut: see {where}_"
-            block = _block(summary, header, kept + ["", note])
-            used += len(note) + 2
-        else:
-            block = _block(summary, header, kept)
-        out += block
+        note = [f"_… {len(rows) - len(kept)} more rows cut: see {where}_"] if len(kept) < len(rows) else []
+        used += _size(note)
+        out += _block(summary, header, kept + note)
+    if dropped:
+        out.append(f"_… {dropped} more sections cut: see {where}_")
     return "\n".join(out + footer)

@@ -30,7 +30,8 @@ CONTEXT = {**TEST_CONTEXT, "aws:cdk:enable-path-metadata": True}
 
 def _vpc(stack: Stack) -> ec2.IVpc:
     return ec2.Vpc.from_vpc_attributes(stack, "Vpc", vpc_id="vpc-0123456789abcdef0", availability_zones=["us-east-1a", "us-east-1b"],
-                                       isolated_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"])
+                                       isolated_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+                                       isolated_subnet_route_table_ids=["rtb-0aaaaaaaaaaaaaaa1", "rtb-0aaaaaaaaaaaaaaa2"])
 
 
 def create_only(app: cdk.App, head: bool) -> None:
@@ -88,6 +89,7 @@ def task_size(app: cdk.App, head: bool) -> None:
     task.add_container("app", image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:1.27"),
                        logging=ecs.LogDrivers.aws_logs(stream_prefix="app"))
     ecs.FargateService(stack, "Service", cluster=cluster, task_definition=task, desired_count=2,
+                       circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True), min_healthy_percent=100,
                        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED))
 
 

@@ -1,6 +1,7 @@
 """The ``stagelift`` command: thin argument parsing; every subcommand lives in its own module.
 
     stagelift review BASE_ASSEMBLY HEAD_ASSEMBLY [--format markdown|json] [--policy FILE] [--output FILE] [--lint]
+    stagelift pricing refresh | estimate ...
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import review
+from . import pricing, review
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stagelift", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="stagelift", description="Golden paths for Backstage on AWS.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     review.register(subparsers)
+    pricing.register(subparsers)
     return parser
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from ..review.assembly import AssemblyError, load_assembly
 from ..review.changeset import ChangeSetError
-from ..review.core import review
+from ..review.core import CostFunction, review
 from ..review.policy import PolicyError, load_policy
 from ..review.report import to_json, to_markdown
 
@@ -40,26 +41,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _cost():
-    """The pricing model's per-stack estimate, when the pricing package is installed."""
-    try:
-        from ..pricing import estimate_assembly
-    except ImportError:
-        return None, ""
+def _cost() -> tuple[CostFunction, str]:
+    """The pricing model's per-stack estimate (one line per item, summed over resources) and its dates."""
+    from ..pricing import estimate_assembly, load_prices
 
-    def estimate(directory: Path):
-        return {stack: (e.total, _lines(e)) for stack, e in estimate_assembly(directory).items()}
+    prices = load_prices()
 
-    from .. import pricing
+    def estimate(directory: Path) -> dict[str, tuple[Decimal, dict[str, Decimal]]]:
+        out = {}
+        for stack, result in estimate_assembly(directory, prices=prices).items():
+            lines: dict[str, Decimal] = {}
+            for line in result.lines:
+                lines[line.item] = lines.get(line.item, Decimal(0)) + line.monthly_usd
+            out[stack] = (result.total, lines)
+        return out
 
-    return estimate, getattr(pricing, "SOURCE", "stagelift price list")
-
-
-def _lines(estimate) -> dict:
-    out: dict = {}
-    for line in estimate.lines:
-        out[line.item] = out.get(line.item, 0) + line.monthly_usd
-    return out
+    dates = prices.dates()
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    return estimate, f"stagelift price list ({', '.join(prices.regions())}, prices obtained {when}) + usage assumptions"
 
 
 def run(args: argparse.Namespace) -> int:

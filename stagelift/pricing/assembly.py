@@ -1,0 +1,74 @@
+"""Estimates of every stack of a cloud assembly (``cdk.out``), nested stacks folded into their parent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .assumptions import Assumptions
+from .estimate import Estimate, estimate_template
+from .price_list import PriceList, load_prices
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"cannot read {path}: {error}") from None
+
+
+def _with_nested(template: Mapping[str, Any], folder: Path, prefix: str = "", depth: int = 0) -> dict[str, Any]:
+    """One template whose resources include those of its nested stacks (ids ``Nested/Inner``).
+
+    CDK writes a nested stack's template next to its parent and names it in the
+    ``AWS::CloudFormation::Stack`` resource's ``aws:asset:path`` metadata.
+    """
+    resources: dict[str, Any] = {}
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        resources[prefix + logical_id] = resource
+        if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::CloudFormation::Stack" or depth > 10:
+            continue
+        asset = (resource.get("Metadata") or {}).get("aws:asset:path")
+        if isinstance(asset, str) and (folder / asset).is_file():
+            nested = _with_nested(_read(folder / asset), folder, f"{prefix}{logical_id}/", depth + 1)
+            resources.update(nested["Resources"])
+    # Nested stacks' parameters and conditions are not merged: their values come from the parent as
+    # tokens, so they read as unresolved (see template.py) rather than as the parent's.
+    return {**template, "Resources": resources}
+
+
+def estimate_assembly(
+    cdk_out_dir: Path | str,
+    *,
+    region: str = "us-east-1",
+    assumptions: Assumptions | None = None,
+    prices: PriceList | None = None,
+) -> dict[str, Estimate]:
+    """``{stack artifact id: Estimate}`` for each ``aws:cloudformation:stack`` of ``manifest.json``.
+
+    Stacks are priced at ``region``'s prices (default us-east-1, the list's region), not at the
+    region a stack is deployed to. Nested stacks' lines are part of their parent's estimate, their
+    logical ids prefixed with the nested stack's (``Nested/Queue``).
+    """
+    folder = Path(cdk_out_dir)
+    manifest = _read(folder / "manifest.json")
+    prices = prices or load_prices()
+    result: dict[str, Estimate] = {}
+    for artifact_id, artifact in (manifest.get("artifacts") or {}).items():
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        template_file = (artifact.get("properties") or {}).get("templateFile")
+        if not template_file:
+            continue
+        template = _with_nested(_read(folder / template_file), folder)
+        result[artifact_id] = estimate_template(template, region=region, assumptions=assumptions, prices=prices)
+    # Nested cloud assemblies (CDK stages) hold their own stacks.
+    for artifact_id, artifact in (manifest.get("artifacts") or {}).items():
+        if artifact.get("type") == "cdk:cloud-assembly":
+            directory = (artifact.get("properties") or {}).get("directoryName")
+            if directory and (folder / directory / "manifest.json").is_file():
+                for inner_id, est in estimate_assembly(folder / directory, region=region, assumptions=assumptions, prices=prices).items():
+                    result[f"{artifact_id}/{inner_id}"] = est
+    return result

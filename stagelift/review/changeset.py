@@ -37,11 +37,10 @@ def replacements(client, name: str, template: dict) -> dict[str, str]:
     change_set = f"stagelift-review-{int(time.time())}"
     client.create_change_set(
         StackName=name, ChangeSetName=change_set, ChangeSetType="UPDATE", TemplateBody=body,
-        IncludePropertyValues=True,
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
     try:
         for _ in range(120):
-            described = client.describe_change_set(StackName=name, ChangeSetName=change_set)
+            described = client.describe_change_set(StackName=name, ChangeSetName=change_set, IncludePropertyValues=True)
             if described["Status"] in ("CREATE_COMPLETE", "FAILED"):
                 break
             time.sleep(2)
@@ -58,7 +57,8 @@ def replacements(client, name: str, template: dict) -> dict[str, str]:
             token = described.get("NextToken")
             if not token:
                 return answers
-            described = client.describe_change_set(StackName=name, ChangeSetName=change_set, NextToken=token)
+            described = client.describe_change_set(StackName=name, ChangeSetName=change_set, NextToken=token,
+                                                  IncludePropertyValues=True)
     finally:
         client.delete_change_set(StackName=name, ChangeSetName=change_set)
 
@@ -70,7 +70,10 @@ def change_set_answers(assembly: Assembly, stack_ids: list[str], *, region: str 
     from botocore.exceptions import BotoCoreError, ClientError
 
     if client is None:
-        client = boto3.client("cloudformation", region_name=region)
+        try:
+            client = boto3.client("cloudformation", region_name=region)
+        except BotoCoreError as error:  # no region configured ...
+            raise ChangeSetError(f"--changeset: {error} (pass --region)") from None
     out = {}
     for stack_id in stack_ids:
         if stack_id not in assembly.stacks:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from .assembly import NESTED_STACK_TYPE, Assembly, StackTemplate
 from .intrinsics import mark, render
-from .schema import replacement_of, type_rules
+from .assembly import all_templates
+from .schema import prefetch, replacement_of, type_rules
 
 # Resource-level attributes that change what CloudFormation does (Metadata does not).
 ATTRIBUTES = ("Type", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn", "Condition", "UpdatePolicy", "CreationPolicy")
@@ -252,6 +253,9 @@ def diff_stacks(stack_id: str, base: StackTemplate, head: StackTemplate) -> list
 
 
 def diff_assemblies(base: Assembly, head: Assembly) -> list[StackDiff]:
+    # One read of the create-only data for every type of both sides (cached after the first review).
+    prefetch({r.get("Type", "") for a in (base, head) for s in a.stacks.values() for t in all_templates(s)
+              for r in t.resources.values()})
     out: list[StackDiff] = []
     for stack_id in sorted(base.stacks.keys() | head.stacks.keys()):
         old, new = base.stacks.get(stack_id), head.stacks.get(stack_id)

@@ -5,13 +5,22 @@ cfn-lint package (``createOnlyProperties``, ``conditionalCreateOnlyProperties``,
 such as ``/properties/DBInstanceIdentifier`` or ``/properties/Tags/*/Key``). cfn-lint refreshes
 them from the registry with every release; its version is the data's version in every report.
 Read through cfn-lint's API: the files' layout inside the package changes between releases.
+
+Importing cfn-lint costs about half a second of CPU, more than the rest of a review, so the three
+lists of each type read are kept in a small cache file per cfn-lint version
+(``$XDG_CACHE_HOME/stagelift/``, else ``~/.cache/stagelift/``); a new cfn-lint version starts a new file.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
+from pathlib import Path as FilePath
 
 Path = tuple[str, ...]
 
@@ -34,18 +43,57 @@ def data_version() -> str:
     return f"cfn-lint {version('cfn-lint')} (CloudFormation registry schemas)"
 
 
+def _cache_file() -> FilePath:
+    root = os.environ.get("XDG_CACHE_HOME") or FilePath.home() / ".cache"
+    return FilePath(root) / "stagelift" / f"replacement-rules-cfn-lint-{version('cfn-lint')}.json"
+
+
 @cache
-def type_rules(resource_type: str, region: str = "us-east-1") -> TypeRules:
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # imported late: ~0.3 s, only when needed
+def _cached() -> dict[str, dict[str, list[str]] | None]:
+    try:
+        return json.loads(_cache_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _from_cfn_lint(resource_type: str, region: str) -> dict[str, list[str]] | None:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # ~0.5 s of imports: only for types not cached yet
 
     try:
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(region, resource_type).schema
     except Exception:  # ResourceNotFoundError for Custom:: and unknown types
+        return None
+    return {key: list(schema.get(key, [])) for key in ("createOnlyProperties", "conditionalCreateOnlyProperties", "primaryIdentifier")}
+
+
+def prefetch(resource_types: Iterable[str], region: str = "us-east-1") -> None:
+    """Read the rules of every type not cached yet from cfn-lint, and save them (best effort)."""
+    cached = _cached()
+    missing = sorted({f"{region}/{t}" for t in resource_types} - cached.keys())
+    if not missing:
+        return
+    for key in missing:
+        cached[key] = _from_cfn_lint(key.split("/", 1)[1], region)
+    path = _cache_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
+            json.dump(cached, handle, sort_keys=True)
+        os.replace(handle.name, path)  # atomic: parallel reviews never read half a file
+    except OSError:
+        pass  # a read-only home: the rules are still in memory for this run
+
+
+@cache
+def type_rules(resource_type: str, region: str = "us-east-1") -> TypeRules:
+    prefetch([resource_type], region)
+    schema = _cached().get(f"{region}/{resource_type}")
+    if schema is None:
         return TypeRules((), (), (), known=False)
     return TypeRules(
-        create_only=tuple(_pointer(p) for p in schema.get("createOnlyProperties", [])),
-        conditional=tuple(_pointer(p) for p in schema.get("conditionalCreateOnlyProperties", [])),
-        primary_identifier=tuple(_pointer(p) for p in schema.get("primaryIdentifier", [])),
+        create_only=tuple(_pointer(p) for p in schema["createOnlyProperties"]),
+        conditional=tuple(_pointer(p) for p in schema["conditionalCreateOnlyProperties"]),
+        primary_identifier=tuple(_pointer(p) for p in schema["primaryIdentifier"]),
         known=True,
     )
 

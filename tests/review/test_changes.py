@@ -103,3 +103,22 @@ def test_summary_counts(result: dict) -> None:
     assert summary["iam_broadening"] == 1
     assert summary["data_at_risk"] == 5
     assert summary["new_acknowledgments"] == 2  # Acknowledged/Events, and the renamed bucket's (its old one is "fixed")
+
+
+def test_create_only_data_is_cached_per_cfn_lint_version(assemblies, tmp_path) -> None:
+    """A first review reads cfn-lint's schemas and saves the lists; the next one reads only the cache."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    probe = ("import sys; from stagelift.review import review; r = review(sys.argv[1], sys.argv[2]);"
+             "print(sorted(s['id'] for s in r['stacks'] if s['replaced']), 'cfnlint' in sys.modules)")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    cold = subprocess.run([sys.executable, "-c", probe, *map(str, assemblies)], env=env, capture_output=True, text=True, check=True)
+    warm = subprocess.run([sys.executable, "-c", probe, *map(str, assemblies)], env=env, capture_output=True, text=True, check=True)
+    assert cold.stdout == "['Conditional', 'CreateOnly', 'TaskSize'] True\n"
+    assert warm.stdout == "['Conditional', 'CreateOnly', 'TaskSize'] False\n"  # same answer, cfn-lint never imported
+    cache = json.loads((tmp_path / "stagelift" / f"replacement-rules-cfn-lint-{version('cfn-lint')}.json").read_text())
+    assert "/properties/StorageEncrypted" in cache["us-east-1/AWS::RDS::DBInstance"]["createOnlyProperties"]

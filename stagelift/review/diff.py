@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .assembly import NESTED_STACK_TYPE, Assembly, StackTemplate
-from .intrinsics import mark, render
+from .intrinsics import mark, references, render
 from .assembly import all_templates
 from .schema import prefetch, replacement_of, type_rules
 
@@ -205,6 +205,9 @@ def _diff_resources(base: dict[str, dict], head: dict[str, dict]) -> list[Resour
         if not action:
             continue
         change = ResourceChange(lid, head[lid]["Type"], action, cdk_path(head[lid]), changes, because)
+        readers = sorted(references(head[lid]) & replaced.keys())
+        if readers and any("(new value: " in (c.new or "") for c in changes):
+            change.note = f"reads {', '.join(readers)}, which {'is' if len(readers) == 1 else 'are'} re-created"
         if action in (WILL_REPLACE, MAY_REPLACE):
             change.data_at_risk = replacement_risk(head[lid]["Type"], base[lid], head[lid], action)
         out.append(change)

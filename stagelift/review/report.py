@@ -149,7 +149,8 @@ def _footer(review: dict) -> list[str]:
 
 
 def _block(summary: str, header: list[str], rows: list[str]) -> list[str]:
-    return ["<details>", f"<summary>{summary}</summary>", "", *header, *rows, "", "</details>", ""]
+    body = [*header, *rows] or ["No change."]
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
 
 
 def _size(lines: list[str]) -> int:

@@ -199,10 +199,12 @@ def iam_changes(stack: str, base: dict | None, head: dict | None) -> list[IamCha
                 if new_principals:
                     reasons.append(f"new principal {', '.join(new_principals)}")
             # The same grant existed with a condition that is now gone or shorter.
-            for gone in old - new:
-                if (gone.owner, gone.effect, gone.actions, gone.resources, gone.principals) == (
-                        statement.owner, statement.effect, statement.actions, statement.resources, statement.principals) \
-                        and gone.conditions and len(statement.conditions) < len(gone.conditions):
+            # A grant that existed under a condition and now has a shorter one or none (possibly
+            # merged with more principals, actions or resources: aws-cdk-lib minimizes policies).
+            for gone in sorted(old - new, key=Statement.describe):
+                if (gone.owner, gone.effect) == (statement.owner, statement.effect) and gone.conditions \
+                        and len(statement.conditions) < len(gone.conditions) \
+                        and all(set(getattr(gone, f)) <= set(getattr(statement, f)) for f in ("actions", "resources", "principals")):
                     reasons.append(f"condition removed (was {gone.conditions})")
         out.append(IamChange(stack, "added", statement, reasons))
     for statement in sorted(old - new, key=lambda s: (s.owner, s.describe())):

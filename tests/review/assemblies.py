@@ -16,6 +16,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 
 from stagelift.cdk_app import create_app
@@ -81,6 +82,27 @@ def open_ingress(app: cdk.App, head: bool) -> None:
         group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "from anywhere")
 
 
+def resource_policy(app: cdk.App, head: bool) -> None:
+    """A queue policy loses a condition and gains an account principal."""
+    stack = Stack(app, "ResourcePolicy", env=ENV)
+    queue = sqs.Queue(stack, "Inbox", enforce_ssl=True)
+    conditions = None if head else {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:orders"}}
+    queue.add_to_resource_policy(iam.PolicyStatement(
+        actions=["sqs:SendMessage"], resources=[queue.queue_arn], principals=[iam.ServicePrincipal("sns.amazonaws.com")],
+        conditions=conditions))
+    if head:
+        queue.add_to_resource_policy(iam.PolicyStatement(
+            actions=["sqs:SendMessage"], resources=[queue.queue_arn], principals=[iam.AccountPrincipal("210987654321")]))
+
+
+def settings_off(app: cdk.App, head: bool) -> None:
+    """A bucket that blocked all public access now allows public bucket policies."""
+    stack = Stack(app, "SettingsOff", env=ENV)
+    block = s3.BlockPublicAccess(block_public_acls=True, ignore_public_acls=True, block_public_policy=False,
+                                 restrict_public_buckets=False) if head else s3.BlockPublicAccess.BLOCK_ALL
+    s3.Bucket(stack, "Site", block_public_access=block, encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True)
+
+
 def task_size(app: cdk.App, head: bool) -> None:
     """A Fargate task from 0.5 vCPU / 1 GiB to 1 vCPU / 2 GiB, two tasks."""
     stack = Stack(app, "TaskSize", env=ENV)
@@ -108,7 +130,8 @@ def nested(app: cdk.App, head: bool) -> None:
                   removal_policy=RemovalPolicy.DESTROY)
 
 
-KINDS = (create_only, conditional, renamed, removed, iam_wildcard, open_ingress, task_size, acknowledged, nested)
+KINDS = (create_only, conditional, renamed, removed, iam_wildcard, open_ingress, resource_policy, settings_off, task_size,
+         acknowledged, nested)
 
 
 def synthesize(outdir: Path, *, head: bool) -> Path:

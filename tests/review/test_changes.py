@@ -68,6 +68,28 @@ def test_open_ingress_is_called_out(result: dict) -> None:
     assert result["summary"]["open_ingress"] == 1
 
 
+def test_removed_condition_and_new_principal_on_a_resource_policy_are_broadening(result: dict) -> None:
+    changes = [i for i in result["iam"] if i["stack"] == "ResourcePolicy"]
+    # aws-cdk-lib merges the two head statements into one (minimizePolicies): one added, one removed.
+    assert [(i["change"], i["principals"], i["conditions"]) for i in changes] == [
+        ("added", ["AWS:arn:aws:iam::210987654321:root", "Service:sns.amazonaws.com"], ""),
+        ("removed", ["Service:sns.amazonaws.com"], '{"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:orders"}}'),
+    ]
+    assert changes[0]["broadening"] == [
+        "new principal AWS:arn:aws:iam::210987654321:root",
+        'condition removed (was {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:orders"}})',
+    ]
+
+
+def test_public_access_block_turned_off(result: dict) -> None:
+    settings = [(s["setting"], s["old"], s["new"]) for s in result["settings_off"] if s["stack"] == "SettingsOff"]
+    assert settings == [
+        ("public access block: PublicAccessBlockConfiguration.BlockPublicPolicy", "true", "false"),
+        ("public access block: PublicAccessBlockConfiguration.RestrictPublicBuckets", "true", "false"),
+    ]
+    assert resource(result, "SettingsOff", "AWS::S3::Bucket")["action"] == "update"
+
+
 def test_task_size_replaces_the_task_definition_and_updates_the_service(result: dict) -> None:
     task = resource(result, "TaskSize", "AWS::ECS::TaskDefinition")
     assert task["action"] == "will replace"
@@ -100,7 +122,8 @@ def test_nested_stack_change_is_reported_under_the_nested_stack(result: dict) ->
 def test_summary_counts(result: dict) -> None:
     summary = result["summary"]
     assert (summary["will_replace"], summary["may_replace"]) == (2, 1)
-    assert summary["iam_broadening"] == 1
+    assert summary["iam_broadening"] == 2  # IamWildcard's statement, ResourcePolicy's merged one
+    assert summary["settings_off"] == 2
     assert summary["data_at_risk"] == 5
     assert summary["new_acknowledgments"] == 2  # Acknowledged/Events, and the renamed bucket's (its old one is "fixed")
 

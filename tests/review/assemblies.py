@@ -57,6 +57,14 @@ def renamed(app: cdk.App, head: bool) -> None:
     SecureBucket(stack, "Documents" if head else "Docs", retain=False)
 
 
+def logical_id(app: cdk.App, head: bool) -> None:
+    """Same construct, same path, a new logical id (an override): CloudFormation deletes and re-creates."""
+    stack = Stack(app, "LogicalId", env=ENV)
+    group = logs.LogGroup(stack, "Events", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY)
+    if head:
+        group.node.default_child.override_logical_id("EventsLogGroup")  # type: ignore[union-attr]
+
+
 def removed(app: cdk.App, head: bool) -> None:
     """Two stateful resources removed: one deleted with its data, one retained."""
     stack = Stack(app, "Removed", env=ENV)
@@ -130,7 +138,7 @@ def nested(app: cdk.App, head: bool) -> None:
                   removal_policy=RemovalPolicy.DESTROY)
 
 
-KINDS = (create_only, conditional, renamed, removed, iam_wildcard, open_ingress, resource_policy, settings_off, task_size,
+KINDS = (create_only, conditional, renamed, logical_id, removed, iam_wildcard, open_ingress, resource_policy, settings_off, task_size,
          acknowledged, nested)
 
 

@@ -38,6 +38,15 @@ def test_renamed_construct_id_is_a_deletion_and_a_creation(result: dict) -> None
     assert stack(result, "Renamed")["replaced"] == 0  # CloudFormation does not replace: it deletes and creates
 
 
+def test_new_logical_id_for_the_same_construct_path_is_a_deletion_and_a_creation(result: dict) -> None:
+    old = resource(result, "LogicalId", "AWS::Logs::LogGroup", "remove")
+    new = resource(result, "LogicalId", "AWS::Logs::LogGroup", "add")
+    assert old["path"] == new["path"] == "LogicalId/Events/Resource"
+    assert new["logical_id"] == "EventsLogGroup"
+    assert old["note"] == "logical id changed: re-created as EventsLogGroup"
+    assert old["data_at_risk"] == "deleted with its data (DeletionPolicy Delete)"
+
+
 def test_removed_stateful_resources_at_risk_unless_retained(result: dict) -> None:
     removed = {r["path"]: r for r in stack(result, "Removed")["resources"]}
     assert {r["action"] for r in removed.values()} == {"remove"}
@@ -124,7 +133,7 @@ def test_summary_counts(result: dict) -> None:
     assert (summary["will_replace"], summary["may_replace"]) == (2, 1)
     assert summary["iam_broadening"] == 2  # IamWildcard's statement, ResourcePolicy's merged one
     assert summary["settings_off"] == 2
-    assert summary["data_at_risk"] == 5
+    assert summary["data_at_risk"] == 6
     assert summary["new_acknowledgments"] == 2  # Acknowledged/Events, and the renamed bucket's (its old one is "fixed")
 
 

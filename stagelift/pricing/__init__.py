@@ -10,6 +10,7 @@ Works on templates only (no constructs, no AWS calls): anywhere a ``cdk.out`` fo
 
 from .assembly import estimate_assembly
 from .assumptions import DEFAULT_ASSUMPTIONS, Assumptions, load_assumptions
+from .delta import LineDelta, changed, compare
 from .estimate import CostLine, Estimate, estimate_template
 from .price_list import DEFAULT_PRICES, Price, PriceList, PriceNotFound, PriceQuery, load_prices
 
@@ -19,10 +20,13 @@ __all__ = [
     "Assumptions",
     "CostLine",
     "Estimate",
+    "LineDelta",
     "Price",
     "PriceList",
     "PriceNotFound",
     "PriceQuery",
+    "changed",
+    "compare",
     "estimate_assembly",
     "estimate_template",
     "load_assumptions",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +20,52 @@ def _read(path: Path) -> dict[str, Any]:
         raise ValueError(f"cannot read {path}: {error}") from None
 
 
-def _with_nested(template: Mapping[str, Any], folder: Path, prefix: str = "", depth: int = 0) -> dict[str, Any]:
-    """One template whose resources include those of its nested stacks (ids ``Nested/Inner``).
+def _file_assets(folder: Path) -> dict[str, str]:
+    """``{S3 object key: file in the assembly}`` from every asset manifest (``*.assets.json``)."""
+    found: dict[str, str] = {}
+    for manifest in folder.glob("*.assets.json"):
+        for asset in (_read(manifest).get("files") or {}).values():
+            path = (asset.get("source") or {}).get("path")
+            for destination in (asset.get("destinations") or {}).values():
+                if path and destination.get("objectKey"):
+                    found[destination["objectKey"]] = path
+    return found
 
-    CDK writes a nested stack's template next to its parent and names it in the
-    ``AWS::CloudFormation::Stack`` resource's ``aws:asset:path`` metadata.
-    """
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _nested_template(resource: Mapping[str, Any], folder: Path, assets: dict[str, str]) -> Path | None:
+    """The nested stack's template file: ``aws:asset:path`` metadata (``cdk synth``), else the
+    asset manifest entry whose object key ends its ``TemplateURL`` (plain ``python app.py``)."""
+    asset = (resource.get("Metadata") or {}).get("aws:asset:path")
+    if isinstance(asset, str) and (folder / asset).is_file():
+        return folder / asset
+    for text in _strings((resource.get("Properties") or {}).get("TemplateURL")):
+        key = text.rsplit("/", 1)[-1]
+        if key in assets and (folder / assets[key]).is_file():
+            return folder / assets[key]
+    return None
+
+
+def _with_nested(template: Mapping[str, Any], folder: Path, prefix: str = "", depth: int = 0, assets: dict[str, str] | None = None) -> dict[str, Any]:
+    """One template whose resources include those of its nested stacks (ids ``Nested/Inner``)."""
+    assets = _file_assets(folder) if assets is None else assets
     resources: dict[str, Any] = {}
     for logical_id, resource in (template.get("Resources") or {}).items():
         resources[prefix + logical_id] = resource
         if not isinstance(resource, Mapping) or resource.get("Type") != "AWS::CloudFormation::Stack" or depth > 10:
             continue
-        asset = (resource.get("Metadata") or {}).get("aws:asset:path")
-        if isinstance(asset, str) and (folder / asset).is_file():
-            nested = _with_nested(_read(folder / asset), folder, f"{prefix}{logical_id}/", depth + 1)
+        path = _nested_template(resource, folder, assets)
+        if path is not None:
+            nested = _with_nested(_read(path), folder, f"{prefix}{logical_id}/", depth + 1, assets)
             resources.update(nested["Resources"])
     # Nested stacks' parameters and conditions are not merged: their values come from the parent as
     # tokens, so they read as unresolved (see template.py) rather than as the parent's.
@@ -63,7 +96,11 @@ def estimate_assembly(
         if not template_file:
             continue
         template = _with_nested(_read(folder / template_file), folder)
-        result[artifact_id] = estimate_template(template, region=region, assumptions=assumptions, prices=prices)
+        est = estimate_template(template, region=region, assumptions=assumptions, prices=prices)
+        deployed = str(artifact.get("environment", "")).rsplit("/", 1)[-1]
+        if deployed and deployed != region and not deployed.startswith("unknown"):
+            est = replace(est, notes=(f"deployed to {deployed}, priced at {region} list prices",) + est.notes)
+        result[artifact_id] = est
     # Nested cloud assemblies (CDK stages) hold their own stacks.
     for artifact_id, artifact in (manifest.get("artifacts") or {}).items():
         if artifact.get("type") == "cdk:cloud-assembly":

@@ -17,7 +17,7 @@ from typing import Any
 
 from .assumptions import Assumptions
 from .price_list import PriceList, PriceNotFound, load_prices
-from .template import UNRESOLVED, TemplateView, mentions, ref_target
+from .template import TemplateView, mentions, ref_target
 
 CENT = Decimal("0.01")
 MILLION = Decimal(1_000_000)
@@ -161,16 +161,20 @@ def _desired_count(p: _Pricing, service_id: str, props: Mapping[str, Any]) -> De
         return count
     for target_id, target in p.view.of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
         if mentions(target.get("ResourceId"), service_id):
-            return p.view.number(target, "MinCapacity", 1, target_id) or Decimal(1)
+            return p.view.quantity(target, "MinCapacity", 1, target_id)
     return Decimal(1)  # CloudFormation starts one task when DesiredCount is not given
 
 
 def _spot_share(p: _Pricing, service_id: str, props: Mapping[str, Any], count: Decimal) -> Decimal:
     """Tasks on FARGATE_SPOT: providers' Base first, the rest split by Weight."""
-    strategy = p.view.get(props, "CapacityProviderStrategy", None, service_id)
-    if not isinstance(strategy, list) or not strategy:
+    strategy = p.view.items(props, "CapacityProviderStrategy", service_id)
+    providers = [
+        (p.view.text(s, "CapacityProvider", "", service_id), p.view.quantity(s, "Base", 0, service_id), p.view.quantity(s, "Weight", 0, service_id))
+        for s in strategy
+        if isinstance(s, Mapping)
+    ]
+    if not providers:
         return Decimal(0)
-    providers = [(str(p.view.resolve(s.get("CapacityProvider"))), Decimal(str(s.get("Base", 0) or 0)), Decimal(str(s.get("Weight", 0) or 0))) for s in strategy if isinstance(s, Mapping)]
     remaining, spot = count, Decimal(0)
     for name, base, _ in providers:
         taken = min(base, remaining)
@@ -185,21 +189,23 @@ def _spot_share(p: _Pricing, service_id: str, props: Mapping[str, Any], count: D
 def _fargate(p: _Pricing) -> None:
     for service_id, props in p.view.of_type("AWS::ECS::Service"):
         launch = p.view.text(props, "LaunchType", None, service_id)
-        strategy = props.get("CapacityProviderStrategy")
-        if launch not in (None, "FARGATE") or (launch is None and not strategy):
-            if launch == "EC2" or launch == "EXTERNAL":
-                continue  # runs on instances priced elsewhere
+        providers = {p.view.text(s, "CapacityProvider", "", service_id) for s in p.view.items(props, "CapacityProviderStrategy", service_id) if isinstance(s, Mapping)}
+        if launch in ("EC2", "EXTERNAL") or (providers and not providers <= {"FARGATE", "FARGATE_SPOT"}):
+            p.view.note(f"{service_id}: runs on EC2 capacity (priced as its instances, if in this template)")
+            continue
         task_id = ref_target(props.get("TaskDefinition"))
         task = p.view.props(task_id)
         if not task:
             p.view.note(f"{service_id}: task definition not in this template; not priced")
             continue
         where = task_id or service_id
-        cpu = (p.view.number(task, "Cpu", 256, where) or Decimal(256)) / KIB
-        gb = (p.view.number(task, "Memory", 512, where) or Decimal(512)) / KIB
-        arm = (p.view.get(task, "RuntimePlatform", {}, where) or {}).get("CpuArchitecture") == "ARM64"
+        cpu = p.view.quantity(task, "Cpu", 256, where) / KIB
+        gb = p.view.quantity(task, "Memory", 512, where) / KIB
+        arm = p.view.text(p.view.mapping(task, "RuntimePlatform", where), "CpuArchitecture", "X86_64", where) == "ARM64"
         count = _desired_count(p, service_id, props)
-        spot = _spot_share(p, service_id, props, count) if not arm else Decimal(0)
+        # Fargate Spot runs x86 tasks only; the share is the strategy's even when no task runs yet.
+        spot_share = _spot_share(p, service_id, props, count or Decimal(1)) / (count or Decimal(1)) if not arm else Decimal(0)
+        spot = spot_share * count
         on_demand = count - spot
         cluster = ref_target(props.get("Cluster"))
         p.fargate_tasks[service_id] = count
@@ -213,7 +219,7 @@ def _fargate(p: _Pricing) -> None:
             s_vcpu, s_gb = p.price("fargate_spot_vcpu_hour"), p.price("fargate_spot_gb_hour")
             amount += spot * p.hours * (cpu * s_vcpu + gb * s_gb)
             why = (why + " + " if on_demand else "") + f"{fmt(spot)} Spot × {p.hours} h × ({fmt(cpu)} vCPU × ${s_vcpu} + {fmt(gb)} GB × ${s_gb})"
-        kind = "Spot" if spot == count and count else ("on-demand" if not spot else f"{fmt(spot)} on Spot")
+        kind = "Spot" if spot_share == 1 else ("on-demand" if not spot_share else f"{fmt(spot)} on Spot")
         detail = f"{fmt(count)} × {fmt(cpu)} vCPU / {fmt(gb)} GB, {kind}" + (", ARM" if arch else "")
         p.add("ECS Fargate tasks", [service_id, where], amount, detail, why)
 
@@ -224,9 +230,9 @@ def _instances(p: _Pricing) -> None:
         itype = p.view.text(props, "InstanceType", "m1.small", instance_id) or "m1.small"
         hourly = p.try_price(f"ec2_hour:{itype}", instance_id)
         volume_gb = p.a.ec2_root_volume_gb
-        for mapping in p.view.get(props, "BlockDeviceMappings", [], instance_id) or []:
-            if isinstance(mapping, Mapping) and isinstance(mapping.get("Ebs"), Mapping):
-                volume_gb = p.view.number(mapping["Ebs"], "VolumeSize", volume_gb, instance_id) or volume_gb
+        for mapping in p.view.items(props, "BlockDeviceMappings", instance_id):
+            if isinstance(mapping, Mapping):
+                volume_gb = p.view.quantity(p.view.mapping(mapping, "Ebs", instance_id), "VolumeSize", volume_gb, instance_id)
         amount = p.hours * (hourly or 0) + volume_gb * p.price("ebs_gp3_gb_month")
         nat = p.view.get(props, "SourceDestCheck", True, instance_id) in (False, "false")
         why = f"{p.hours} h × ${hourly} + {fmt(volume_gb)} GB gp3 root volume × ${p.price('ebs_gp3_gb_month')}"
@@ -248,10 +254,10 @@ def _databases(p: _Pricing) -> None:
         if cluster_id is not None or engine.startswith("aurora"):
             cluster = clusters.get(cluster_id or "", {})
             if cls == "db.serverless":
-                scaling = p.view.get(cluster, "ServerlessV2ScalingConfiguration", {}, cluster_id or db_id) or {}
-                low = p.view.number(scaling, "MinCapacity", 0.5, cluster_id or db_id) if isinstance(scaling, Mapping) else Decimal("0.5")
-                high = p.view.number(scaling, "MaxCapacity", 256, cluster_id or db_id) if isinstance(scaling, Mapping) else Decimal(256)
-                acu = min(max(p.a.aurora_average_acu, low or 0), high or 256)
+                scaling = p.view.mapping(cluster, "ServerlessV2ScalingConfiguration", cluster_id or db_id)
+                low = p.view.quantity(scaling, "MinCapacity", Decimal("0.5"), cluster_id or db_id)
+                high = p.view.quantity(scaling, "MaxCapacity", 256, cluster_id or db_id)
+                acu = min(max(p.a.aurora_average_acu, low), high)
                 rate = p.price("aurora_serverless_v2_acu_hour")
                 p.add("Aurora Serverless v2", [db_id], acu * p.hours * rate, f"{fmt(acu)} ACU average", f"{fmt(acu)} ACU × {p.hours} h × ${rate}")
             else:
@@ -271,7 +277,7 @@ def _databases(p: _Pricing) -> None:
             cls + (", Multi-AZ" if multi_az else ""),
             f"{p.hours} h × ${rate}" + (" × 2 (Multi-AZ: the standby is billed like the primary)" if multi_az else " (Single-AZ)"),
         )
-        storage = p.view.number(props, "AllocatedStorage", 20, db_id) or Decimal(20)
+        storage = p.view.quantity(props, "AllocatedStorage", 20, db_id)
         storage_type = (p.view.text(props, "StorageType", "gp2", db_id) or "gp2").lower()
         key = "rds_gp3_gb_month" if storage_type == "gp3" else "rds_gp2_gb_month"
         per_gb = p.price(key)
@@ -303,13 +309,13 @@ def _interface_endpoints(p: _Pricing) -> list[tuple[str, int]]:
     found = []
     for endpoint_id, props in p.view.of_type("AWS::EC2::VPCEndpoint"):
         if p.view.text(props, "VpcEndpointType", "Gateway", endpoint_id) == "Interface":
-            subnets = p.view.get(props, "SubnetIds", [], endpoint_id)
-            found.append((endpoint_id, len(subnets) if isinstance(subnets, list) and subnets else 1))
+            subnets = p.view.items(props, "SubnetIds", endpoint_id)
+            found.append((endpoint_id, len(subnets) or 1))
     return found
 
 
 def _nat_gateways(p: _Pricing) -> None:
-    gateways = [g for g, props in p.view.of_type("AWS::EC2::NatGateway") if props.get("ConnectivityType", "public") != "private" or True]
+    gateways = [g for g, _ in p.view.of_type("AWS::EC2::NatGateway")]  # private ones bill the same hours
     if not gateways:
         return
     tasks = sum(p.fargate_tasks.values(), Decimal(0))
@@ -336,15 +342,15 @@ def _public_ipv4(p: _Pricing) -> None:
     for lb_id, props in p.view.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer"):
         if p.view.text(props, "Scheme", "internet-facing", lb_id) != "internet-facing" or p.view.text(props, "Type", "application", lb_id) == "gateway":
             continue
-        subnets = p.view.get(props, "Subnets", None, lb_id) or p.view.get(props, "SubnetMappings", None, lb_id) or []
-        zones = len(subnets) if isinstance(subnets, list) and subnets else 2
+        subnets = p.view.items(props, "Subnets", lb_id) or p.view.items(props, "SubnetMappings", lb_id)
+        zones = len(subnets) or 2  # unknown subnets: the two AZs a load balancer needs at least
         count += zones
         ids.append(lb_id)
     for eip_id, _ in p.view.of_type("AWS::EC2::EIP"):
         count += 1
         ids.append(eip_id)
     for instance_id, props in p.view.of_type("AWS::EC2::Instance"):
-        interfaces = p.view.get(props, "NetworkInterfaces", [], instance_id) or []
+        interfaces = p.view.items(props, "NetworkInterfaces", instance_id)
         if any(isinstance(i, Mapping) and i.get("AssociatePublicIpAddress") in (True, "true") for i in interfaces):
             count += 1
             ids.append(instance_id)
@@ -387,8 +393,7 @@ def _load_balancers(p: _Pricing) -> None:
 def _waf(p: _Pricing) -> None:
     logging = list(p.view.of_type("AWS::WAFv2::LoggingConfiguration"))
     for acl_id, props in p.view.of_type("AWS::WAFv2::WebACL"):
-        rules = p.view.get(props, "Rules", [], acl_id) or []
-        n = len(rules) if isinstance(rules, list) else 0
+        n = len(p.view.items(props, "Rules", acl_id))
         acl, rule, per_m = p.price("waf_web_acl_month"), p.price("waf_rule_month"), p.price("waf_million_requests")
         amount = acl + n * rule + p.a.requests_millions * per_m
         why = f"${acl} + {n} rules × ${rule} + {fmt(p.a.requests_millions)} M requests × ${per_m}"
@@ -405,15 +410,25 @@ def _waf(p: _Pricing) -> None:
 
 
 def _waf_log_group(p: _Pricing, logging: Mapping[str, Any]) -> str | None:
-    for destination in logging.get("LogDestinationConfigs", []) or []:
+    destinations = logging.get("LogDestinationConfigs")
+    for destination in destinations if isinstance(destinations, list) else []:
         target = ref_target(destination)
         if target:
             return target
-        text = destination.get("Fn::Join", ["", []])[1] if isinstance(destination, Mapping) else [destination]
-        for part in text if isinstance(text, list) else []:
-            if isinstance(part, str) and ":log-group:" in part:
+        for part in _strings(destination):
+            if ":log-group:" in part:
                 return _log_group_named(p, part.split(":log-group:")[1].split(":")[0])
     return None
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _flow_logs(p: _Pricing) -> None:
@@ -464,11 +479,11 @@ def _cloudwatch_logs(p: _Pricing) -> None:
     task_groups: dict[str | None, Decimal] = {}
     for service_id, tasks in p.fargate_tasks.items():
         task = p.view.props(ref_target(p.view.props(service_id).get("TaskDefinition")))
-        groups = {
-            ref_target((c.get("LogConfiguration") or {}).get("Options", {}).get("awslogs-group"))
-            for c in task.get("ContainerDefinitions", []) or []
-            if isinstance(c, Mapping) and isinstance(c.get("LogConfiguration"), Mapping) and c["LogConfiguration"].get("LogDriver") == "awslogs"
-        }
+        groups = set()
+        for container in p.view.items(task, "ContainerDefinitions", service_id):
+            logging = p.view.mapping(container, "LogConfiguration", service_id) if isinstance(container, Mapping) else {}
+            if logging.get("LogDriver") == "awslogs":
+                groups.add(ref_target(p.view.mapping(logging, "Options", service_id).get("awslogs-group")))
         for group in groups or {None}:
             task_groups[group] = task_groups.get(group, Decimal(0)) + tasks * p.a.log_gb_per_task / max(len(groups), 1)
     sources: list[tuple[list[str], Decimal, Decimal, str]] = []  # ids, GB, retention, what
@@ -477,7 +492,7 @@ def _cloudwatch_logs(p: _Pricing) -> None:
     for db_id, props in list(p.view.of_type("AWS::RDS::DBInstance")) + list(p.view.of_type("AWS::RDS::DBCluster")):
         if p.view.type_of(db_id) == "AWS::RDS::DBInstance" and props.get("DBClusterIdentifier"):
             continue  # a cluster's instances export through the cluster
-        exports = p.view.get(props, "EnableCloudwatchLogsExports", [], db_id) or []
+        exports = [e for e in p.view.items(props, "EnableCloudwatchLogsExports", db_id) if isinstance(e, str)]
         if not exports:
             continue
         identifier = p.view.text(props, "DBInstanceIdentifier", None, db_id) or p.view.text(props, "DBClusterIdentifier", None, db_id)
@@ -486,11 +501,10 @@ def _cloudwatch_logs(p: _Pricing) -> None:
         sources.append(([db_id], p.a.database_log_gb, _retention_days(p, group), "database"))
     for fn_id, props in p.view.of_type("AWS::Lambda::Function"):
         if fn_id in _service_functions(p):
-            group = ref_target((props.get("LoggingConfig") or {}).get("LogGroup")) if isinstance(props.get("LoggingConfig"), Mapping) else None
+            group = ref_target(p.view.mapping(props, "LoggingConfig", fn_id).get("LogGroup"))
             sources.append(([fn_id], p.a.lambda_log_gb, _retention_days(p, group), "functions"))
     for cluster_id, props in p.view.of_type("AWS::EKS::Cluster"):
-        logging = p.view.get(props, "Logging", {}, cluster_id) or {}
-        types = ((logging.get("ClusterLogging") or {}).get("EnabledTypes") or []) if isinstance(logging, Mapping) else []
+        types = p.view.items(p.view.mapping(p.view.mapping(props, "Logging", cluster_id), "ClusterLogging", cluster_id), "EnabledTypes", cluster_id)
         if types:
             sources.append(([cluster_id], p.a.eks_control_plane_log_gb, p.a.default_log_retention_days, "EKS control plane"))
     if not sources:
@@ -511,8 +525,8 @@ def _cloudwatch_logs(p: _Pricing) -> None:
 
 def _container_insights(p: _Pricing) -> None:
     for cluster_id, props in p.view.of_type("AWS::ECS::Cluster"):
-        settings = p.view.get(props, "ClusterSettings", [], cluster_id) or []
-        mode = next((s.get("Value") for s in settings if isinstance(s, Mapping) and s.get("Name") == "containerInsights"), "disabled")
+        settings = p.view.items(props, "ClusterSettings", cluster_id)
+        mode = next((p.view.text(s, "Value", "disabled", cluster_id) for s in settings if isinstance(s, Mapping) and s.get("Name") == "containerInsights"), "disabled")
         if mode != "enhanced":
             continue
         tasks = p.fargate_tasks_by_cluster.get(cluster_id, Decimal(0))
@@ -556,8 +570,8 @@ def _service_functions(p: _Pricing) -> set[str]:
 def _lambda(p: _Pricing) -> None:
     service = _service_functions(p)
     for fn_id, props in p.view.of_type("AWS::Lambda::Function"):
-        memory_gb = (p.view.number(props, "MemorySize", 128, fn_id) or Decimal(128)) / KIB
-        arm = p.view.get(props, "Architectures", ["x86_64"], fn_id) == ["arm64"]
+        memory_gb = p.view.quantity(props, "MemorySize", 128, fn_id) / KIB
+        arm = p.view.items(props, "Architectures", fn_id) == ["arm64"]
         millions = p.a.lambda_invocations_millions if fn_id in service else p.a.lambda_helper_invocations_millions
         seconds = millions * MILLION * p.a.lambda_duration_ms / 1000
         gb_s_rate = p.price("lambda_arm_gb_second" if arm else "lambda_x86_gb_second")
@@ -603,7 +617,7 @@ def _dynamodb(p: _Pricing) -> None:
 
 def _sqs(p: _Pricing) -> None:
     queues = list(p.view.of_type("AWS::SQS::Queue"))
-    dead_letter = {ref_target((props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")) for _, props in queues if isinstance(props.get("RedrivePolicy"), Mapping)}
+    dead_letter = {ref_target(p.view.mapping(props, "RedrivePolicy", queue_id).get("deadLetterTargetArn")) for queue_id, props in queues}
     for queue_id, props in queues:
         if queue_id in dead_letter:
             p.add("SQS", [queue_id], Decimal(0), "", "")
@@ -642,12 +656,12 @@ def _elasticache(p: _Pricing) -> None:
         node = p.view.text(props, "CacheNodeType", "cache.t4g.micro", group_id) or "cache.t4g.micro"
         engine = (p.view.text(props, "Engine", "redis", group_id) or "redis").lower()
         if p.view.type_of(group_id) == "AWS::ElastiCache::CacheCluster":
-            nodes = p.view.number(props, "NumCacheNodes", 1, group_id) or Decimal(1)
+            nodes = p.view.quantity(props, "NumCacheNodes", 1, group_id)
         elif "NumCacheClusters" in props:
-            nodes = p.view.number(props, "NumCacheClusters", 1, group_id) or Decimal(1)
+            nodes = p.view.quantity(props, "NumCacheClusters", 1, group_id)
         else:
-            groups = p.view.number(props, "NumNodeGroups", 1, group_id) or Decimal(1)
-            replicas = p.view.number(props, "ReplicasPerNodeGroup", 0, group_id) or Decimal(0)
+            groups = p.view.quantity(props, "NumNodeGroups", 1, group_id)
+            replicas = p.view.quantity(props, "ReplicasPerNodeGroup", 0, group_id)
             nodes = groups * (replicas + 1)
         key = f"elasticache_{'valkey' if engine == 'valkey' else 'redis'}_hour:{node}"
         rate = p.try_price(key, group_id)
@@ -679,17 +693,17 @@ def _eks(p: _Pricing) -> None:
         rate = p.price("eks_cluster_hour")
         p.add("EKS clusters", [cluster_id], p.hours * rate, "1 cluster, standard support", f"{p.hours} h × ${rate}")
     for group_id, props in p.view.of_type("AWS::EKS::Nodegroup"):
-        types = p.view.get(props, "InstanceTypes", ["t3.medium"], group_id) or ["t3.medium"]
-        itype = str(types[0]) if types[0] is not UNRESOLVED else "t3.medium"
-        scaling = p.view.get(props, "ScalingConfig", {}, group_id) or {}
-        nodes = p.view.number(scaling, "DesiredSize", None, group_id) if isinstance(scaling, Mapping) else None
+        types = [t for t in p.view.items(props, "InstanceTypes", group_id) if isinstance(t, str)] or ["t3.medium"]  # EKS's default
+        itype = types[0]
+        scaling = p.view.mapping(props, "ScalingConfig", group_id)
+        nodes = p.view.number(scaling, "DesiredSize", None, group_id)
         if nodes is None:
-            nodes = (p.view.number(scaling, "MinSize", 1, group_id) if isinstance(scaling, Mapping) else None) or Decimal(1)
+            nodes = p.view.quantity(scaling, "MinSize", 1, group_id)
         spot = p.view.text(props, "CapacityType", "ON_DEMAND", group_id) == "SPOT"
         rate = p.try_price(f"ec2_hour:{itype}", group_id) or Decimal(0)
         if spot:
             rate *= p.price("ec2_spot_factor")
-        disk = p.view.number(props, "DiskSize", p.a.eks_node_disk_gb, group_id) or p.a.eks_node_disk_gb
+        disk = p.view.quantity(props, "DiskSize", p.a.eks_node_disk_gb, group_id)
         ebs = p.price("ebs_gp3_gb_month")
         p.add(
             "EKS nodes",
@@ -698,6 +712,20 @@ def _eks(p: _Pricing) -> None:
             f"{fmt(nodes)} × {itype}{', Spot' if spot else ''}",
             f"{fmt(nodes)} × ({p.hours} h × ${rate} + {fmt(disk)} GB × ${ebs})" + (f"; other types of the group ({', '.join(map(str, types[1:]))}) priced as {itype}" if len(types) > 1 else ""),
         )
+
+
+_RUNTIME_CREATORS = {
+    "karpenter": "Karpenter launches EC2 nodes at run time: they are not in the template and not priced",
+    "aws-load-balancer-controller": "the AWS Load Balancer Controller creates load balancers for Ingresses at run time: not in the template, not priced",
+}
+
+
+def _runtime_resources(p: _Pricing) -> None:
+    """Say so when a Helm chart will create billable resources CloudFormation never sees."""
+    for chart_id, props in p.view.of_type("Custom::AWSCDK-EKS-HelmChart"):
+        chart = p.view.text(props, "Chart", "", chart_id)
+        if chart in _RUNTIME_CREATORS:
+            p.view.note(f"{chart_id}: {_RUNTIME_CREATORS[chart]}")
 
 
 # The order of the lines (the README table's row order follows it).
@@ -729,6 +757,7 @@ PRICERS: tuple[Callable[[_Pricing], None], ...] = (
     _msk,
     _efs,
     _eks,
+    _runtime_resources,
 )
 
 

@@ -134,22 +134,40 @@ class TemplateView:
         value = self.resolve(props[name], where or name)
         return default if value is ABSENT else value
 
+    def items(self, props: Mapping[str, Any], name: str, where: str = "") -> list[Any]:
+        """``props[name]`` when it resolves to a list, else an empty list."""
+        value = self.get(props, name, ABSENT, where) if isinstance(props, Mapping) else ABSENT
+        return value if isinstance(value, list) else []
+
+    def mapping(self, props: Mapping[str, Any], name: str, where: str = "") -> Mapping[str, Any]:
+        """``props[name]`` when it resolves to a mapping (not an intrinsic function), else an empty one."""
+        value = self.get(props, name, ABSENT, where) if isinstance(props, Mapping) else ABSENT
+        return value if isinstance(value, Mapping) else {}
+
     def number(self, props: Mapping[str, Any], name: str, default: Decimal | int | None, where: str) -> Decimal | None:
         """``props[name]`` as a number; the documented ``default`` (noted) when absent or unresolved."""
-        raw = self.get(props, name, ABSENT, where)
+        raw = self.get(props, name, ABSENT, where) if isinstance(props, Mapping) else ABSENT
         if raw is ABSENT or raw is None:
             return None if default is None else Decimal(default)
-        if raw is UNRESOLVED:
-            self.note(f"{where}: {name} is not known before deployment; {default} assumed")
+        if raw is UNRESOLVED or isinstance(raw, (Mapping, list, bool)):
+            self.note(f"{where}: {name} is not known before deployment; {'its fallback' if default is None else default} assumed")
             return None if default is None else Decimal(default)
         try:
-            return Decimal(str(raw))
+            value = Decimal(str(raw))
+            if not value.is_finite():
+                raise ValueError(raw)
+            return value
         except (InvalidOperation, ValueError):
             self.note(f"{where}: {name} = {raw!r} is not a number; {default} assumed")
             return None if default is None else Decimal(default)
 
+    def quantity(self, props: Mapping[str, Any], name: str, default: Decimal | int, where: str) -> Decimal:
+        """``number`` with a fallback: always a number (0 stays 0)."""
+        value = self.number(props, name, default, where)
+        return Decimal(default) if value is None else value
+
     def text(self, props: Mapping[str, Any], name: str, default: str | None, where: str) -> str | None:
-        raw = self.get(props, name, ABSENT, where)
+        raw = self.get(props, name, ABSENT, where) if isinstance(props, Mapping) else ABSENT
         if raw is ABSENT or raw is None:
             return default
         if raw is UNRESOLVED or isinstance(raw, (Mapping, list)):

@@ -47,14 +47,9 @@ def _cost() -> tuple[CostFunction, str]:
 
     prices = load_prices()
 
-    def estimate(directory: Path) -> dict[str, tuple[Decimal, dict[str, Decimal]]]:
-        out = {}
-        for stack, result in estimate_assembly(directory, prices=prices).items():
-            lines: dict[str, Decimal] = {}
-            for line in result.lines:
-                lines[line.item] = lines.get(line.item, Decimal(0)) + line.monthly_usd
-            out[stack] = (result.total, lines)
-        return out
+    def estimate(directory: Path) -> dict[str, tuple[Decimal, dict[str, tuple[Decimal, str]]]]:
+        return {stack: (result.total, {line.item: (line.monthly_usd, line.detail or "") for line in result.lines})
+                for stack, result in estimate_assembly(directory, prices=prices).items()}
 
     dates = prices.dates()
     when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"

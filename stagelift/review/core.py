@@ -18,8 +18,8 @@ from .findings import acknowledgments, compare, lint_findings, validation_findin
 from .schema import data_version
 from .security import iam_changes, settings_turned_off, sg_changes
 
-# A cost estimator: assembly folder -> {stack id: (total, {line item: monthly USD})}.
-CostFunction = Callable[[Path], dict[str, tuple[Decimal, dict[str, Decimal]]]]
+# A cost estimator: assembly folder -> {stack id: (total, {line item: (monthly USD, how it was computed)})}.
+CostFunction = Callable[[Path], dict[str, tuple[Decimal, dict[str, tuple[Decimal, str]]]]]
 
 
 def _resources(diffs: list[StackDiff]) -> list[dict]:
@@ -46,9 +46,10 @@ def _cost(base: Path, head: Path, estimate: CostFunction) -> dict:
         new_total, new_lines = after.get(stack_id, (Decimal(0), {}))
         lines = []
         for item in sorted(old_lines.keys() | new_lines.keys()):
-            old, new = old_lines.get(item, Decimal(0)), new_lines.get(item, Decimal(0))
+            (old, old_detail), (new, new_detail) = old_lines.get(item, (Decimal(0), "")), new_lines.get(item, (Decimal(0), ""))
             if old != new:
-                lines.append({"item": item, "before": str(old), "after": str(new), "delta": str(new - old)})
+                lines.append({"item": item, "before": str(old), "after": str(new), "delta": str(new - old),
+                              "before_detail": old_detail, "after_detail": new_detail})
         stacks.append({"stack": stack_id, "before": str(old_total), "after": str(new_total),
                        "delta": str(new_total - old_total), "lines": lines})
     delta = sum((Decimal(s["delta"]) for s in stacks), Decimal(0))

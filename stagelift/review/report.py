@@ -118,12 +118,12 @@ def _sections(review: dict) -> list[Section]:
         rows = []
         for stack in review["cost"]["stacks"]:
             rows.append(_row(f"**`{stack['stack']}`**", "", _usd(stack["before"]), _usd(stack["after"]),
-                             _usd(stack["delta"], signed=True)))
-            rows += [_row("", line["item"], _usd(line["before"]), _usd(line["after"]), _usd(line["delta"], signed=True))
-                     for line in stack["lines"]]
+                             _usd(stack["delta"], signed=True), ""))
+            rows += [_row("", line["item"], _usd(line["before"]), _usd(line["after"]), _usd(line["delta"], signed=True),
+                          line["after_detail"] or line["before_detail"]) for line in stack["lines"]]
         sections.append((f"Monthly cost ({_usd(review['cost']['delta'], signed=True)})",
                          [f"_{review['data_sources']['cost']}_", "",
-                          "| Stack | Line | Before | After | Delta |", "|---|---|---|---|---|"], rows))
+                          "| Stack | Line | Before | After | Delta | How (after) |", "|---|---|---|---|---|---|"], rows))
     # Resources last: the long part, cut first when the comment is too long.
     for stack in review["stacks"]:
         if not stack["resources"] and not stack["note"]:

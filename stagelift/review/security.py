@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .assembly import StackTemplate
 from .intrinsics import render
 
 WORLD = {"0.0.0.0/0", "::/0"}

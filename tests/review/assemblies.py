@@ -138,8 +138,15 @@ def nested(app: cdk.App, head: bool) -> None:
                   removal_policy=RemovalPolicy.DESTROY)
 
 
+def staged(app: cdk.App, head: bool) -> None:
+    """A stack inside a Stage: its own nested cloud assembly in cdk.out."""
+    stage = cdk.Stage(app, "Prod", env=ENV)
+    stack = Stack(stage, "Queues")
+    sqs.Queue(stack, "Work", enforce_ssl=True, retention_period=cdk.Duration.days(7 if head else 4))
+
+
 KINDS = (create_only, conditional, renamed, logical_id, removed, iam_wildcard, open_ingress, resource_policy, settings_off, task_size,
-         acknowledged, nested)
+         acknowledged, nested, staged)
 
 
 def synthesize(outdir: Path, *, head: bool) -> Path:

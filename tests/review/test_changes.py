@@ -128,6 +128,14 @@ def test_nested_stack_change_is_reported_under_the_nested_stack(result: dict) ->
     assert parent["note"] == "nested stack: its changes are listed under Parent/Inner"
 
 
+def test_stage_stacks_are_read_from_their_nested_assembly(result: dict) -> None:
+    (staged,) = [s for s in result["stacks"] if s["id"].startswith("assembly-Prod/")]
+    assert staged["id"].startswith("assembly-Prod/ProdQueues")  # <stage artifact>/<stack artifact>
+    (queue,) = staged["resources"]
+    assert (queue["type"], queue["action"]) == ("AWS::SQS::Queue", "update")
+    assert queue["changes"] == [{"path": "MessageRetentionPeriod", "old": "345600", "new": "604800"}]
+
+
 def test_summary_counts(result: dict) -> None:
     summary = result["summary"]
     assert (summary["will_replace"], summary["may_replace"]) == (2, 1)

@@ -22,7 +22,7 @@ def test_markdown_starts_with_the_marker_and_the_summary_table(result: dict) -> 
     lines = text.splitlines()
     assert lines[0] == MARKER
     table = lines.index(next(line for line in lines if line.startswith("| Stacks |")))
-    assert lines[table + 2].startswith("| 13 (12 changed) | 3 | 8 | 3 (1 may) | 9 | **6** | **2** | **1** | **2** |")
+    assert lines[table + 2].startswith("| 14 (13 changed) | 3 | 9 | 3 (1 may) | 9 | **6** | **2** | **1** | **2** |")
     assert table < lines.index("<details>")  # summary first, details after
     assert "<summary>⚠️ Data at risk (6)</summary>" in text
     assert "cfn-lint" in text.rstrip().splitlines()[-1]  # the replacement data's version, in the footer

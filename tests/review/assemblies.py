@@ -80,6 +80,7 @@ def iam_wildcard(app: cdk.App, head: bool) -> None:
     role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::orders/*"]))
     if head:
         role.add_to_policy(iam.PolicyStatement(actions=["s3:*"], resources=["*"]))
+        role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess"))
 
 
 def open_ingress(app: cdk.App, head: bool) -> None:

@@ -59,14 +59,16 @@ def test_removed_stateful_resources_at_risk_unless_retained(result: dict) -> Non
     assert sum(1 for r in result["data_at_risk"] if r["stack"] == "Removed") == 2
 
 
-def test_iam_wildcard_is_broadening(result: dict) -> None:
-    changes = [i for i in result["iam"] if i["stack"] == "IamWildcard"]
-    assert len(changes) == 1
-    (added,) = changes
-    assert added["change"] == "added"
-    assert added["statement"] == "Allow s3:* on *"
-    assert added["broadening"] == ["wildcard action s3:*", "wildcard resource *"]
+def test_iam_wildcard_and_managed_policy_are_broadening(result: dict) -> None:
+    changes = {i["kind"]: i for i in result["iam"] if i["stack"] == "IamWildcard"}
+    assert sorted(changes) == ["identity", "managed policy"]
+    assert {i["change"] for i in changes.values()} == {"added"}
+    assert changes["identity"]["statement"] == "Allow s3:* on *"
+    assert changes["identity"]["broadening"] == ["wildcard action s3:*", "wildcard resource *"]
+    assert changes["managed policy"]["broadening"] == [
+        "managed policy attached: arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"]
     assert resource(result, "IamWildcard", "AWS::IAM::Policy")["action"] == "update"
+    assert resource(result, "IamWildcard", "AWS::IAM::Role")["action"] == "update"
 
 
 def test_open_ingress_is_called_out(result: dict) -> None:
@@ -139,7 +141,7 @@ def test_stage_stacks_are_read_from_their_nested_assembly(result: dict) -> None:
 def test_summary_counts(result: dict) -> None:
     summary = result["summary"]
     assert (summary["will_replace"], summary["may_replace"]) == (2, 1)
-    assert summary["iam_broadening"] == 2  # IamWildcard's statement, ResourcePolicy's merged one
+    assert summary["iam_broadening"] == 3  # IamWildcard's statement and managed policy, ResourcePolicy's merged one
     assert summary["settings_off"] == 2
     assert summary["data_at_risk"] == 6
     assert summary["new_acknowledgments"] == 2  # Acknowledged/Events, and the renamed bucket's (its old one is "fixed")

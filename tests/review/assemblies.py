@@ -85,10 +85,15 @@ def iam_wildcard(app: cdk.App, head: bool) -> None:
 
 def open_ingress(app: cdk.App, head: bool) -> None:
     stack = Stack(app, "OpenIngress", env=ENV)
-    group = ec2.SecurityGroup(stack, "Web", vpc=_vpc(stack), allow_all_outbound=False, description="web servers")
+    vpc = _vpc(stack)
+    group = ec2.SecurityGroup(stack, "Web", vpc=vpc, allow_all_outbound=False, description="web servers")
     group.add_ingress_rule(ec2.Peer.ipv4("10.0.0.0/16"), ec2.Port.tcp(443), "from the VPC")
+    database = ec2.SecurityGroup(stack, "Database", vpc=vpc, allow_all_outbound=False, description="database")
     if head:
         group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "from anywhere")
+        group.add_ingress_rule(ec2.Peer.any_ipv6(), ec2.Port.tcp(443), "from anywhere (IPv6)")
+        # A peer that is a security group: aws-cdk-lib writes a separate AWS::EC2::SecurityGroupIngress.
+        database.add_ingress_rule(group, ec2.Port.tcp(5432), "from the web servers")
 
 
 def resource_policy(app: cdk.App, head: bool) -> None:

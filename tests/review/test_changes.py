@@ -73,10 +73,14 @@ def test_iam_wildcard_and_managed_policy_are_broadening(result: dict) -> None:
 
 def test_open_ingress_is_called_out(result: dict) -> None:
     rules = [g for g in result["security_groups"] if g["stack"] == "OpenIngress"]
+    web = resource(result, "OpenIngress", "AWS::EC2::SecurityGroup", "update")["logical_id"]
     assert [(g["change"], g["direction"], g["protocol"], g["ports"], g["peer"], g["open_to_world"]) for g in rules] == [
-        ("added", "ingress", "tcp", "443", "0.0.0.0/0", True)]
-    assert resource(result, "OpenIngress", "AWS::EC2::SecurityGroup")["action"] == "update"
-    assert result["summary"]["open_ingress"] == 1
+        ("added", "ingress", "tcp", "443", "0.0.0.0/0", True),
+        ("added", "ingress", "tcp", "443", "::/0", True),
+        ("added", "ingress", "tcp", "5432", f"${{{web}.GroupId}}", False),  # the separate SecurityGroupIngress
+    ]
+    assert resource(result, "OpenIngress", "AWS::EC2::SecurityGroupIngress")["action"] == "add"
+    assert result["summary"]["open_ingress"] == 2
 
 
 def test_removed_condition_and_new_principal_on_a_resource_policy_are_broadening(result: dict) -> None:

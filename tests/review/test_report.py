@@ -22,7 +22,7 @@ def test_markdown_starts_with_the_marker_and_the_summary_table(result: dict) -> 
     lines = text.splitlines()
     assert lines[0] == MARKER
     table = lines.index(next(line for line in lines if line.startswith("| Stacks |")))
-    assert lines[table + 2].startswith("| 14 (13 changed) | 3 | 10 | 3 (1 may) | 9 | **6** | **3** | **1** | **2** |")
+    assert lines[table + 2].startswith("| 14 (13 changed) | 4 | 10 | 3 (1 may) | 9 | **6** | **3** | **2** | **2** |")
     assert table < lines.index("<details>")  # summary first, details after
     assert "<summary>⚠️ Data at risk (6)</summary>" in text
     assert "cfn-lint" in text.rstrip().splitlines()[-1]  # the replacement data's version, in the footer
@@ -62,7 +62,7 @@ def test_policy_file_decides_the_exit_status(assemblies, tmp_path) -> None:
     strict = tmp_path / "strict.yaml"
     strict.write_text("fail_on: [new_acknowledgments, open_ingress]\n")
     assert main(["review", *map(str, assemblies), "--policy", str(strict), "--output", str(tmp_path / "r.md"), "--no-cost"]) == 1
-    assert "**Policy: fails** — new cdk-nag acknowledgments (2); ingress open to the internet (1)" in (tmp_path / "r.md").read_text()
+    assert "**Policy: fails** — new cdk-nag acknowledgments (2); ingress open to the internet (2)" in (tmp_path / "r.md").read_text()
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -109,3 +109,12 @@ def test_lint_findings_compared_by_construct_path(assemblies) -> None:
     # The same finding on both sides is unchanged, keyed by the resource's construct path.
     assert any(f["status"] == "unchanged" and f["resource"] == "CreateOnly/Database/Resource" for f in lint)
     assert linted["data_sources"]["lint"] is True
+
+
+def test_same_assembly_twice_is_no_change_and_passes(assemblies, tmp_path) -> None:
+    out = tmp_path / "review.json"
+    assert main(["review", str(assemblies[0]), str(assemblies[0]), "--format", "json", "--output", str(out), "--no-cost"]) == 0
+    report = json.loads(out.read_text())
+    assert report["summary"]["stacks_changed"] == 0
+    assert not report["iam"] and not report["security_groups"] and not report["data_at_risk"]
+    assert {a["status"] for a in report["acknowledgments"]} == {"unchanged"}

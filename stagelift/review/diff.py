@@ -249,6 +249,8 @@ def diff_stacks(stack_id: str, base: StackTemplate, head: StackTemplate) -> list
             out.extend(_all_resources(old.id, old, REMOVE, "removed", "nested stack replaced"))
             out.extend(_all_resources(new.id, new, ADD, "added", "nested stack replaced"))
         elif old:
+            if lid in by_id:
+                by_id[lid].note = f"nested stack removed: its resources are listed under {old.id}"
             out.extend(_all_resources(old.id, old, REMOVE, "removed", "nested stack removed: its resources are deleted"))
         elif new:
             out.extend(_all_resources(new.id, new, ADD, "added"))

@@ -142,6 +142,9 @@ def nested(app: cdk.App, head: bool) -> None:
     inner = cdk.NestedStack(stack, "Inner")
     logs.LogGroup(inner, "Audit", retention=logs.RetentionDays.ONE_MONTH if head else logs.RetentionDays.ONE_WEEK,
                   removal_policy=RemovalPolicy.DESTROY)
+    if not head:  # a nested stack the head no longer has: its resources are deleted with it
+        old = cdk.NestedStack(stack, "Legacy")
+        logs.LogGroup(old, "Trail", retention=logs.RetentionDays.ONE_WEEK, removal_policy=RemovalPolicy.DESTROY)
 
 
 def staged(app: cdk.App, head: bool) -> None:

@@ -129,7 +129,7 @@ def test_nested_stack_change_is_reported_under_the_nested_stack(result: dict) ->
     log_group = resource(result, "Parent/Inner", "AWS::Logs::LogGroup")
     assert log_group["action"] == "update"
     assert log_group["changes"] == [{"path": "RetentionInDays", "old": "7", "new": "30"}]
-    parent = resource(result, "Parent", "AWS::CloudFormation::Stack")
+    parent = resource(result, "Parent", "AWS::CloudFormation::Stack", "update")
     assert parent["action"] == "update"
     assert parent["note"] == "nested stack: its changes are listed under Parent/Inner"
 
@@ -142,12 +142,24 @@ def test_stage_stacks_are_read_from_their_nested_assembly(result: dict) -> None:
     assert queue["changes"] == [{"path": "MessageRetentionPeriod", "old": "345600", "new": "604800"}]
 
 
+def test_removed_nested_stack_deletes_its_resources(result: dict) -> None:
+    legacy = stack(result, "Parent/Legacy")
+    assert legacy["status"] == "removed"
+    assert legacy["note"] == "nested stack removed: its resources are deleted"
+    (trail,) = legacy["resources"]
+    assert (trail["type"], trail["action"]) == ("AWS::Logs::LogGroup", "remove")
+    assert trail["data_at_risk"] == "deleted with its data (DeletionPolicy Delete)"
+    removed = resource(result, "Parent", "AWS::CloudFormation::Stack", "remove")
+    assert removed["path"] == "Parent/Legacy.NestedStack/Legacy.NestedStackResource"
+    assert removed["note"] == "nested stack removed: its resources are listed under Parent/Legacy"
+
+
 def test_summary_counts(result: dict) -> None:
     summary = result["summary"]
     assert (summary["will_replace"], summary["may_replace"]) == (2, 1)
     assert summary["iam_broadening"] == 3  # IamWildcard's statement and managed policy, ResourcePolicy's merged one
     assert summary["settings_off"] == 2
-    assert summary["data_at_risk"] == 6
+    assert summary["data_at_risk"] == 7
     assert summary["new_acknowledgments"] == 2  # Acknowledged/Events, and the renamed bucket's (its old one is "fixed")
 
 

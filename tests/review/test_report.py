@@ -22,9 +22,9 @@ def test_markdown_starts_with_the_marker_and_the_summary_table(result: dict) -> 
     lines = text.splitlines()
     assert lines[0] == MARKER
     table = lines.index(next(line for line in lines if line.startswith("| Stacks |")))
-    assert lines[table + 2].startswith("| 14 (13 changed) | 4 | 10 | 3 (1 may) | 9 | **6** | **3** | **2** | **2** |")
+    assert lines[table + 2].startswith("| 15 (14 changed) | 4 | 10 | 3 (1 may) | 11 | **7** | **3** | **2** | **2** |")
     assert table < lines.index("<details>")  # summary first, details after
-    assert "<summary>⚠️ Data at risk (6)</summary>" in text
+    assert "<summary>⚠️ Data at risk (7)</summary>" in text
     assert "cfn-lint" in text.rstrip().splitlines()[-1]  # the replacement data's version, in the footer
 
 
@@ -51,8 +51,8 @@ def test_default_policy_fails_on_data_at_risk_and_iam_broadening(assemblies, tmp
     status = main(["review", str(assemblies[0]), str(assemblies[1]), "--format", "json", "--output", str(out), "--no-cost"])
     assert status == 1
     report = json.loads(out.read_text())
-    assert report["policy"]["violations"] == ["data at risk (6)", "IAM broadening (3)"]
-    assert "policy fails: data at risk (6)" in capsys.readouterr().err
+    assert report["policy"]["violations"] == ["data at risk (7)", "IAM broadening (3)"]
+    assert "policy fails: data at risk (7)" in capsys.readouterr().err
 
 
 def test_policy_file_decides_the_exit_status(assemblies, tmp_path) -> None:

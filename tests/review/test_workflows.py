@@ -69,7 +69,7 @@ def test_review_step_command_lines_produce_the_report(folder: Path, assemblies, 
     assert done.returncode == 0, done.stderr
     assert output.read_text() == "status=1\n"  # the fixture pair fails the default policy
     assert (tmp_path / "review" / "review.md").read_text().startswith(MARKER)
-    assert json.loads((tmp_path / "review" / "review.json").read_text())["summary"]["data_at_risk"] == 6
+    assert json.loads((tmp_path / "review" / "review.json").read_text())["summary"]["data_at_risk"] == 7
     assert (tmp_path / "review" / "pr-number").read_text() == "7\n"
 
 

@@ -1,4 +1,8 @@
-"""The ``stagelift`` command: thin argument parsing over the library (minimal; merged with ``review``'s)."""
+"""The ``stagelift`` command: thin argument parsing; every subcommand lives in its own module.
+
+    stagelift review BASE_ASSEMBLY HEAD_ASSEMBLY [--format markdown|json] [--policy FILE] [--output FILE] [--lint]
+    stagelift pricing refresh | estimate ...
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import pricing
+from . import pricing, review
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stagelift", description="Golden paths for Backstage on AWS.")
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    review.register(subparsers)
     pricing.register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    return int(args.handler(args) or 0)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from constructs import Construct
 from ..config import FargateServiceConfig
 from .alarms import AlarmTopic
 from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
+from .dependencies import drop_implied_dependencies
 from .lambda_service import ses_identity_arn
 from .nag import acknowledge
 from .network import ServiceNetwork
@@ -338,6 +339,10 @@ class FargateService(Construct):
                 unhealthy_threshold_count=3,
             ),
         )
+        # ecs.BaseService makes the service depend on the listener (the target group must be
+        # attached to the load balancer first); the target group, a child of the listener, is
+        # already implied by the service's Ref to it (cfn-lint W3005).
+        drop_implied_dependencies(self.service.node.default_child, self.target_group.node.default_child)
         self.alias_record: route53.ARecord | None = None
         if zone is not None and config.domain_name is not None:
             self.alias_record = route53.ARecord(

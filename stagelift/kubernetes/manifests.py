@@ -21,10 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from stagelift.config.eks import EksServiceConfig, cpu_millicores, memory_mib
 from stagelift.config.errors import ConfigError
+from stagelift.extras import require
 
 Manifest = dict[str, object]
 
@@ -544,6 +543,7 @@ def write_manifests(manifests: Sequence[Manifest], folder: Path | str) -> list[P
     Keys keep the order they were built in. Generated files of objects no longer rendered (an
     option turned off) are removed; other files in ``folder`` are left alone.
     """
+    yaml = require("yaml", "eks", "Writing Kubernetes manifests")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -19,7 +19,8 @@ import inspect
 import json
 from pathlib import Path
 
-import yaml
+
+from stagelift.extras import require
 
 from . import rules as rules_module
 from .answers import answer_rules
@@ -145,6 +146,7 @@ def template_entity(spec: TierSpec) -> dict[str, object]:
 
 
 def template_yaml(spec: TierSpec) -> str:
+    yaml = require("yaml", "scaffolding", "Writing Software Templates")
     body = yaml.safe_dump(template_entity(spec), sort_keys=False, width=120, allow_unicode=True)
     return f"# {GENERATED_NOTE}\n# The skeleton it renders is ./{SKELETON_FOLDER} (see cookiecutters/README.md).\n{body}"
 

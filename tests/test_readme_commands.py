@@ -88,7 +88,7 @@ def test_exempt_blocks_are_listed_with_their_reason() -> None:
     exempt = {b.section for b in BLOCKS if b.section in EXEMPT_SECTIONS}
     assert exempt == set(EXEMPT_SECTIONS), "an exempt section lost its blocks: update EXEMPT_SECTIONS"
     skipped = [c for b in RUNNABLE for c in b.commands if exempt_reason(c)]
-    assert skipped == ["make test   # installs everything, runs the full test suite"]
+    assert [c.split("#")[0].strip() for c in skipped] == ["make test"]
     assert RUNNABLE, "README.md has no runnable bash block"
 
 

@@ -125,7 +125,7 @@ def test_generated_repository_passes_its_own_ci(tier: str, case: str, stagelift_
         script = stand_in_for_cli_install(step.run)
         with exclusive(ci_python.parent.with_suffix(".lock")) if "pip install" in script else nullcontext():
             result = subprocess.run(
-                [*SHELL, script], cwd=repo / step.working_directory, env={**env, **step.env}, capture_output=True, text=True, timeout=900
+                [*SHELL, script], cwd=repo / step.working_directory, env={**env, **step.env}, capture_output=True, text=True, timeout=1800
             )
         output = f"step {step.name!r} ({shlex.quote(script)}) exited {result.returncode}:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
         if result.returncode != 0 and "cfn-lint" in script:
@@ -151,7 +151,7 @@ def test_generated_repository_sets_itself_up_and_checks_with_one_command(stageli
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_", "VIRTUAL_ENV", "PYTHON", "PYTEST", "JSII_"))}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(REPO_ROOT)))
     env.update(AWS_EC2_METADATA_DISABLED="true")
-    result = subprocess.run(["make", "check"], cwd=repo, env=env, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(["make", "check"], cwd=repo, env=env, capture_output=True, text=True, timeout=2700)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "Templates written to infra/cdk.out" in result.stdout
     # jsii ran on the npm-installed Node.js 24: no end-of-life banner, raw or not.

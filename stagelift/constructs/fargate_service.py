@@ -23,6 +23,7 @@ from ..config import FargateServiceConfig
 from .alarms import AlarmTopic
 from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
 from .https_endpoint import KEEP_PARENT_IDS, EndpointIds, HttpsEndpoint
+from .dependencies import drop_implied_dependencies
 from .lambda_service import ses_identity_arn
 from .nag import acknowledge
 from .network import ServiceNetwork
@@ -315,6 +316,10 @@ class FargateService(Construct):
                 unhealthy_threshold_count=3,
             ),
         )
+        # ecs.BaseService makes the service depend on the listener (the target group must be
+        # attached to the load balancer first); the target group, a child of the listener, is
+        # already implied by the service's Ref to it (cfn-lint W3005).
+        drop_implied_dependencies(self.service.node.default_child, self.target_group.node.default_child)
 
     def _alarms(self) -> AlarmTopic:
         config = self.config

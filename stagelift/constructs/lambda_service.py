@@ -27,6 +27,7 @@ from .data_stores import DynamoTable, QueueWithDeadLetter
 from .nag import acknowledge
 from .retention import log_retention
 from .secure_bucket import SecureBucket
+from .dependencies import drop_implied_dependencies
 from .tagging import tag_service
 
 RUNTIMES: dict[str, lambda_.Runtime] = {
@@ -160,6 +161,9 @@ class LambdaService(Construct):
             environment=variables,
             description=f"{config.service_name} ({config.environment})",
         )
+        # lambda.Function makes the function depend on its whole role, for the role's default
+        # policy; the role itself is already implied by GetAtt Role.Arn (cfn-lint W3005).
+        drop_implied_dependencies(self.function.node.default_child, self.role.node.default_child)
         self.queue: sqs.Queue | None = None
         self.dead_letter_queue: sqs.Queue | None = None
         if config.enable_queue:

@@ -30,10 +30,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from stagelift.config.eks import EksServiceConfig, cpu_millicores, memory_mib
 from stagelift.config.errors import ConfigError
+from stagelift.extras import require
 
 Manifest = dict[str, object]
 
@@ -584,6 +583,7 @@ def write_manifests(manifests: Sequence[Manifest], folder: Path | str) -> list[P
     Application files of repositories rendered before those moved to ``render_registration``)
     are removed; other files in ``folder`` are left alone.
     """
+    yaml = require("yaml", "eks", "Writing Kubernetes manifests")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

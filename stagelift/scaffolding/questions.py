@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from stagelift import __version__
 from stagelift.config import (
     FARGATE_MEMORY_BY_CPU,
     LOG_RETENTION_DAYS,
@@ -28,8 +29,10 @@ from stagelift.config.base import AWS_ACCOUNT_PATTERN, AWS_REGION_PATTERN
 
 JsonType = Literal["string", "integer", "boolean"]
 
-# Default pip requirement the generated infra/ installs; tests point it at the local checkout.
-DEFAULT_STAGELIFT_REQUIREMENT = "stagelift @ git+https://github.com/stagelift/stagelift@main"
+# Default pip requirement the generated infra/ installs: this release, as a published release
+# installs it (from PyPI or the index pip is configured with). A platform team that ships
+# stagelift elsewhere (a fork's git URL, a wheel) sets the answer once: cookiecutters/README.md.
+DEFAULT_STAGELIFT_REQUIREMENT = f"stagelift=={__version__}"
 GITHUB_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$"
 GITHUB_REPO_PATTERN = r"^[A-Za-z0-9._-]{1,100}$"
 
@@ -192,7 +195,7 @@ def _repository() -> list[Question]:
         _skeleton(
             "stagelift_requirement",
             REPOSITORY,
-            {"title": "stagelift requirement", "description": "pip requirement for stagelift in infra/requirements.txt", "type": "string", "default": DEFAULT_STAGELIFT_REQUIREMENT, "pattern": r"^\S.*$"},
+            {"title": "stagelift requirement", "description": "pip requirement naming where stagelift comes from (infra/requirements.txt adds the extras the tier needs)", "type": "string", "default": DEFAULT_STAGELIFT_REQUIREMENT, "pattern": r"^\S.*$"},
             in_form=False,
         ),
     ]

@@ -161,6 +161,7 @@ class Generated:
                 env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
                 env.update(
                     CDK_OUTDIR=str(self.outdir),
+                    CDK_VALIDATION="true",
                     PATH=f"{NODE_BIN}{os.pathsep}{env.get('PATH', '')}",
                     JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
                     AWS_EC2_METADATA_DISABLED="true",

@@ -123,7 +123,7 @@ def test_fetch_url_is_the_skeleton_inside_the_template_folder(tier: str) -> None
     assert skeleton.is_dir() and skeleton.parent == folder.resolve()
     assert (skeleton / "catalog-info.yaml").is_file(), "the fetched folder's children are the repository's files"
     # The cookiecutter CLI needs a {{cookiecutter.*}} folder: a link to the same skeleton, not a copy.
-    link = folder / "{{cookiecutter.service_name}}"
+    link = folder / "{{cookiecutter|checked_service_folder}}"
     assert link.is_symlink() and os.readlink(link) == SKELETON_FOLDER
     assert not (skeleton / "cookiecutter.json").exists(), "fetch:cookiecutter would merge it into the output"
 

@@ -21,7 +21,7 @@ EXAMPLES = {
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_example_app_synthesizes_offline_with_cdk_nag(example: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
-    env.update(CDK_OUTDIR=str(tmp_path), AWS_EC2_METADATA_DISABLED="true", JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1")
+    env.update(CDK_OUTDIR=str(tmp_path), CDK_VALIDATION="true", AWS_EC2_METADATA_DISABLED="true", JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1")
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "examples" / example / "app.py")],
         cwd=tmp_path,

@@ -152,7 +152,7 @@ RULES = json.loads(r"""
  "stagelift_requirement": {
   "type": "string",
   "pattern": "^\\S.*$",
-  "description": "pip requirement for stagelift in infra/requirements.txt"
+  "description": "pip requirement naming where stagelift comes from (infra/requirements.txt adds the extras the tier needs)"
  }
 }
 """)

@@ -89,6 +89,10 @@ class PortalConfig(StageliftModel):
     public_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: public subnets for the load balancer, one per AZ (comma-separated)")
     private_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: private subnets with egress for the tasks, one per AZ (comma-separated)")
     isolated_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: isolated subnets for the database, one per AZ (comma-separated)")
+    private_subnet_route_table_ids: tuple[str, ...] | None = Field(
+        default=None,
+        description="Existing VPC with vpcEndpoints: route tables of privateSubnetIds, in the same order (comma-separated); the S3 gateway endpoint adds its route to them",
+    )
     nat_instance: bool = Field(description="Use one NAT instance (t4g.nano) instead of NAT gateways: about $30/month cheaper, not highly available")
     vpc_endpoints: bool = Field(description="Interface endpoints for ECR, Secrets Manager, CloudWatch Logs and an S3 gateway endpoint, so task traffic stays off the NAT (with vpcId: false when the VPC already has them, a private DNS name exists once per VPC)")
     flow_logs: bool = Field(description="VPC flow logs to a KMS-encrypted log group (retention logRetentionDays)")
@@ -130,7 +134,7 @@ class PortalConfig(StageliftModel):
     retain_data: bool = Field(description="Keep database snapshot, buckets, repository and user pool when the stack is deleted")
     alarm_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, description="Subscribe this address to the alarm topic")
 
-    @field_validator("availability_zones", "public_subnet_ids", "private_subnet_ids", "isolated_subnet_ids", mode="before")
+    @field_validator("availability_zones", "public_subnet_ids", "private_subnet_ids", "isolated_subnet_ids", "private_subnet_route_table_ids", mode="before")
     @classmethod
     def _split_lists(cls, value: object) -> object:
         # `cdk synth -c privateSubnetIds=subnet-a,subnet-b` passes a string; cdk.json may hold a list.
@@ -192,14 +196,24 @@ class PortalConfig(StageliftModel):
                 missing.append("vpcCidr")
             if missing:
                 raise ValueError(f"vpcId = {self.vpc_id!r} needs vpcCidr, availabilityZones, {', '.join(subnet_lists)}; missing: {', '.join(missing)}")
-            for key, ids in subnet_lists.items():
+            if self.vpc_endpoints and not self.private_subnet_route_table_ids:
+                raise ValueError(
+                    f"vpcId = {self.vpc_id!r} with vpcEndpoints needs privateSubnetRouteTableIds (the S3 gateway endpoint routes through them), "
+                    "or vpcEndpoints=false when the VPC already has its endpoints"
+                )
+            id_lists = {**subnet_lists, "privateSubnetRouteTableIds": self.private_subnet_route_table_ids}
+            for key, ids in id_lists.items():
+                if ids is None:
+                    continue
                 if len(ids) != len(self.availability_zones):  # type: ignore[arg-type]
-                    raise ValueError(f"{key} lists {len(ids)} subnets for {len(self.availability_zones)} availabilityZones: give one subnet per zone")  # type: ignore[arg-type]
-                bad = [i for i in ids if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", i)]  # type: ignore[union-attr]
+                    raise ValueError(f"{key} lists {len(ids)} ids for {len(self.availability_zones)} availabilityZones: give one per zone")  # type: ignore[arg-type]
+                prefix = "rtb" if key == "privateSubnetRouteTableIds" else "subnet"
+                bad = [i for i in ids if not re.fullmatch(rf"{prefix}-[0-9a-f]{{8,17}}", i)]
                 if bad:
-                    raise ValueError(f"{key} = {bad!r}: subnet ids look like subnet-0123456789abcdef0")
-        elif any(subnet_lists.values()):
-            raise ValueError(f"{', '.join(k for k, v in subnet_lists.items() if v)} given without vpcId")
+                    raise ValueError(f"{key} = {bad!r}: ids look like {prefix}-0123456789abcdef0")
+        elif any(subnet_lists.values()) or self.private_subnet_route_table_ids:
+            given = [k for k, v in {**subnet_lists, "privateSubnetRouteTableIds": self.private_subnet_route_table_ids}.items() if v]
+            raise ValueError(f"{', '.join(given)} given without vpcId")
         if self.min_capacity > self.max_capacity:
             raise ValueError(f"minCapacity = {self.min_capacity} is above maxCapacity = {self.max_capacity}")
         if self.has_image and not self.min_capacity <= self.desired_count <= self.max_capacity:

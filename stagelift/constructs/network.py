@@ -12,6 +12,7 @@ from constructs import Construct
 from ..config.network import subnet_layout
 from ..zones import zone_names_or_tokens
 from .log_encryption import log_group_key
+from .nag import acknowledge
 
 PUBLIC = "public"
 PRIVATE = "private"
@@ -97,9 +98,11 @@ class ServiceNetwork(ThreeTierSubnets, Construct):
                 ec2.SubnetConfiguration(name=ISOLATED, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=layout.isolated),
             ],
         )
-        self.flow_log_group: logs.LogGroup | None = (
-            add_flow_logs(self, self.vpc, retention=flow_log_retention, retain=retain) if flow_logs else None
-        )
+        self.flow_log_group: logs.LogGroup | None = None
+        if flow_logs:
+            self.flow_log_group = add_flow_logs(self, self.vpc, retention=flow_log_retention, retain=retain)
+        else:
+            acknowledge(self.vpc.node.default_child, "AwsSolutions-VPC7", "Flow logs were turned off explicitly (flow_logs=False, the portal's flowLogs=false): the caller accepted losing the network audit trail.")
 
 
 def add_flow_logs(scope: Construct, vpc: ec2.IVpc, *, retention: logs.RetentionDays, retain: bool) -> logs.LogGroup:

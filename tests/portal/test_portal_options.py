@@ -23,6 +23,7 @@ EXISTING_VPC = {
     "publicSubnetIds": ["subnet-0000000000000000a", "subnet-0000000000000000b"],
     "privateSubnetIds": ["subnet-1000000000000000a", "subnet-1000000000000000b"],
     "isolatedSubnetIds": ["subnet-2000000000000000a", "subnet-2000000000000000b"],
+    "privateSubnetRouteTableIds": ["rtb-1000000000000000a", "rtb-1000000000000000b"],
     "region": "eu-west-1",
 }
 

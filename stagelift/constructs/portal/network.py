@@ -40,6 +40,7 @@ class PortalNetwork(ThreeTierSubnets, Construct):
                 availability_zones=list(config.availability_zones or ()),
                 public_subnet_ids=list(config.public_subnet_ids or ()),
                 private_subnet_ids=list(config.private_subnet_ids or ()),
+                private_subnet_route_table_ids=list(config.private_subnet_route_table_ids) if config.private_subnet_route_table_ids else None,
                 isolated_subnet_ids=list(config.isolated_subnet_ids or ()),
             )
             if config.flow_logs:

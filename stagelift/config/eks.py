@@ -51,6 +51,10 @@ class EksPlatformConfig(StageliftModel):
             raise ValueError(f"minNodes = {self.min_nodes} is above maxNodes = {self.max_nodes}")
         if self.nat_gateways > self.max_azs:
             raise ValueError(f"natGateways = {self.nat_gateways} is above maxAzs = {self.max_azs}")
+        architectures = {"arm64" if re.match(r"^[a-z]+[0-9]+g[a-z]*\.", t) else "x86_64" for t in self.instance_types}
+        if len(architectures) > 1:
+            # A node group launches one AMI, so one architecture (CDK refuses the mix at synth).
+            raise ValueError(f"instanceTypes = {list(self.instance_types)!r} mix Graviton (arm64) and x86_64 types: a node group runs one architecture")
         return self
 
 

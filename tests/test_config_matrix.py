@@ -319,9 +319,11 @@ def _build_all(app: cdk.App, cases: Mapping[str, tuple[str, BaseModel]], build: 
 
 def _synth(app: cdk.App) -> str | None:
     try:
-        app.synth()
+        assembly = app.synth()
     except Exception as error:  # noqa: BLE001
         return f"{type(error).__name__}: {str(error)[:1500]}"
+    stacks = [c for c in app.node.children if isinstance(c, cdk.Stack)]
+    assert len(assembly.stacks) == len(stacks) and all(s.template["Resources"] for s in assembly.stacks)
     return None
 
 

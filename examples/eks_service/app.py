@@ -2,7 +2,8 @@
 
 Run ``python examples/eks_service/app.py`` (set ``CDK_OUTDIR`` to choose the output folder) or
 ``cdk synth --app "python examples/eks_service/app.py"``. Synthesizes offline: no AWS
-credentials, no lookups (explicit account, region and availability zones).
+credentials, no lookups (explicit account and region; availability zones resolved by
+CloudFormation at deploy time, ``DeployTimeZonesStack``).
 
 ``python examples/eks_service/app.py --write-manifests`` also re-renders the Kubernetes
 manifests checked in under ``examples/eks_service/k8s/<service>/`` (the files Argo CD syncs; in
@@ -37,14 +38,11 @@ from stagelift.cdk_app import create_app
 from stagelift.config import EksPlatformConfig, EksServiceConfig, validate
 from stagelift.constructs import EksPlatform, EksService
 from stagelift.kubernetes import write_manifests
+from stagelift.zones import DeployTimeZonesStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S_DIR = Path(__file__).resolve().parent / "k8s"
 ENV = cdk.Environment(account="123456789012", region="eu-west-1")
-AZS = ("eu-west-1a", "eu-west-1b", "eu-west-1c")
-# What `cdk context` would cache after a lookup: with it, a Vpc in an account/region-specific
-# stack needs no AWS call (the VPC checks its AZs against the stack's), so the CLI stays offline.
-AZ_CONTEXT = {f"availability-zones:account={ENV.account}:region={ENV.region}": list(AZS)}
 
 # The same camelCase keys a platform repository's cdk.json / a service's Software Template provide.
 PLATFORM = {
@@ -107,13 +105,13 @@ CATALOG = {
 STATUS = {"serviceName": "status", "environment": "staging", "architecture": "amd64", "ingressClass": "traefik", "enableHpa": False, "replicas": 2}
 
 
-class EksPlatformStack(cdk.Stack):
+class EksPlatformStack(DeployTimeZonesStack):
     """One EKS platform and the command to reach its cluster."""
 
     def __init__(
         self, scope: cdk.App, id: str, *, config: EksPlatformConfig, public_endpoint_cidrs: list[str] | None = None, admin: bool = False, git_secret: str | None = None
     ) -> None:
-        super().__init__(scope, id, env=ENV, description=f"stagelift example: EKS platform {config.cluster_name}")
+        super().__init__(scope, id, env=ENV, description=f"stagelift example: EKS platform {config.cluster_name}", zone_count=config.max_azs)
         admin_role = iam.Role(self, "ClusterAdmin", assumed_by=iam.AccountRootPrincipal(), description="Platform team administrators") if admin else None
         # An existing secret {"username": ..., "password": <token>} the platform team created once.
         git_credentials = secretsmanager.Secret.from_secret_name_v2(self, "GitCredentials", git_secret) if git_secret else None
@@ -121,7 +119,6 @@ class EksPlatformStack(cdk.Stack):
             self,
             "Platform",
             config=config,
-            availability_zones=AZS[: config.max_azs],
             public_endpoint_cidrs=public_endpoint_cidrs,
             admin_role=admin_role,
             git_credentials=git_credentials,
@@ -129,7 +126,7 @@ class EksPlatformStack(cdk.Stack):
         cdk.CfnOutput(self, "ClusterName", value=self.platform.cluster.cluster_name)
 
 
-class EksServiceStack(cdk.Stack):
+class EksServiceStack(DeployTimeZonesStack):
     """One EksService on a platform, with its repository URI as an output."""
 
     def __init__(self, scope: cdk.App, id: str, *, config: EksServiceConfig, platform: EksPlatform) -> None:
@@ -149,7 +146,7 @@ class EksServiceStack(cdk.Stack):
 
 def build_app(outdir: str | None = None) -> cdk.App:
     """The example app with cdk.json feature flags and cdk-nag registered (findings fail synthesis)."""
-    app = create_app(REPO_ROOT, context=AZ_CONTEXT, outdir=outdir)
+    app = create_app(REPO_ROOT, outdir=outdir)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     platform = EksPlatformStack(app, "EksPlatform", config=validate(EksPlatformConfig, PLATFORM, "example"), git_secret="platform/argocd-git")
     karpenter_stack = EksPlatformStack(

@@ -2,8 +2,9 @@
 
 Run ``python examples/fargate_service/app.py`` (set ``CDK_OUTDIR`` to choose the output folder)
 or ``cdk synth --app "python examples/fargate_service/app.py"``. Synthesizes offline: stacks
-name a region (ALB access logging needs it) but no account, so availability zones stay
-``Fn::GetAZs`` and nothing is looked up; the hosted zone is given by id and name.
+name a region (ALB access logging needs it); availability zones are resolved by CloudFormation
+at deploy time (``DeployTimeZonesStack``), so nothing is looked up, with or without an account;
+the hosted zone is given by id and name.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from cdk_nag import AwsSolutionsChecks
 from stagelift.cdk_app import create_app
 from stagelift.config import FargateServiceConfig, validate
 from stagelift.constructs import FargateService, ServiceNetwork
+from stagelift.zones import DeployTimeZonesStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -60,7 +62,7 @@ SHARED = {
 }
 
 
-class FargateServiceStack(cdk.Stack):
+class FargateServiceStack(DeployTimeZonesStack):
     """One FargateService and its load balancer's DNS name as an output."""
 
     def __init__(self, scope: cdk.App, id: str, *, config: FargateServiceConfig) -> None:
@@ -69,7 +71,7 @@ class FargateServiceStack(cdk.Stack):
         cdk.CfnOutput(self, "LoadBalancerDns", value=self.service.load_balancer.load_balancer_dns_name)
 
 
-class SharedClusterStack(cdk.Stack):
+class SharedClusterStack(DeployTimeZonesStack):
     """A platform-owned VPC and cluster, and a service placed on them (bring your own VPC and cluster)."""
 
     def __init__(self, scope: cdk.App, id: str, *, config: FargateServiceConfig) -> None:

@@ -26,11 +26,13 @@ from .base import (
     is_subdomain_of,
 )
 from .errors import validate
+from .network import VpcCidr, subnet_layout
 
 Environment = Literal["development", "staging", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "staging", "production")
 MfaMode = Literal["OFF", "OPTIONAL", "ON"]
 RepositoryEncryption = Literal["AES256", "KMS"]
+AVAILABILITY_ZONE_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]"
 
 
 class PortalConfig(StageliftModel):
@@ -47,11 +49,11 @@ class PortalConfig(StageliftModel):
     region: str = Field(
         default="us-east-1",
         pattern=AWS_REGION_PATTERN,
-        description="Target AWS region (load balancer logging and AZ names need it at synth time; not read from your AWS profile, so templates do not depend on who synthesizes)",
+        description="Target AWS region (load balancer logging needs it at synth time; not read from your AWS profile, so templates do not depend on who synthesizes)",
     )
     availability_zones: tuple[str, ...] | None = Field(
         default=None,
-        description="AZ names to use (comma-separated on the command line); default <region>a, <region>b, ... (no lookup)",
+        description="AZ names to use (comma-separated on the command line); unset = the first maxAzs zones CloudFormation finds in the region at deploy time (Fn::GetAZs: no name is guessed or looked up). With vpcId: the zones of the given subnets",
     )
 
     # --- DNS and TLS ---------------------------------------------------------------------------
@@ -79,14 +81,21 @@ class PortalConfig(StageliftModel):
     # --- network -------------------------------------------------------------------------------
     max_azs: int = Field(ge=2, le=6, description="Availability zones the VPC spans")
     nat_gateways: int = Field(ge=1, le=6, description="NAT gateways (1 = shared, cheaper; one per AZ = zonal resilience)")
-    vpc_cidr: str = Field(default="10.0.0.0/16", pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-4])$", description="VPC CIDR block (/16 to /24)")
+    vpc_cidr: VpcCidr = Field(
+        default="10.0.0.0/16",
+        description="VPC CIDR block, /16 to /24. Subnet sizes follow it: per AZ a private subnet of 1/16 of the block, public and isolated subnets of 1/256 (at least /27 public, /28 otherwise; a /16 gives /24, /20, /24); a /24 fits 4 AZs. With vpcId: the existing VPC's block (required; endpoints accept HTTPS from it)",
+    )
 
-    vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="Existing VPC to use instead of creating one (needs availabilityZones and the three subnet id lists)")
+    vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="Existing VPC to use instead of creating one (needs vpcCidr, availabilityZones and the three subnet id lists)")
     public_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: public subnets for the load balancer, one per AZ (comma-separated)")
     private_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: private subnets with egress for the tasks, one per AZ (comma-separated)")
     isolated_subnet_ids: tuple[str, ...] | None = Field(default=None, description="Existing VPC: isolated subnets for the database, one per AZ (comma-separated)")
+    private_subnet_route_table_ids: tuple[str, ...] | None = Field(
+        default=None,
+        description="Existing VPC with vpcEndpoints: route tables of privateSubnetIds, in the same order (comma-separated); the S3 gateway endpoint adds its route to them",
+    )
     nat_instance: bool = Field(description="Use one NAT instance (t4g.nano) instead of NAT gateways: about $30/month cheaper, not highly available")
-    vpc_endpoints: bool = Field(description="Interface endpoints for ECR, Secrets Manager, CloudWatch Logs and an S3 gateway endpoint, so task traffic stays off the NAT")
+    vpc_endpoints: bool = Field(description="Interface endpoints for ECR, Secrets Manager, CloudWatch Logs and an S3 gateway endpoint, so task traffic stays off the NAT (with vpcId: false when the VPC already has them, a private DNS name exists once per VPC)")
     flow_logs: bool = Field(description="VPC flow logs to a KMS-encrypted log group (retention logRetentionDays)")
 
     # --- database ------------------------------------------------------------------------------
@@ -144,7 +153,7 @@ class PortalConfig(StageliftModel):
     retain_data: bool = Field(description="Keep database snapshot, buckets, repository and user pool when the stack is deleted")
     alarm_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, description="Subscribe this address to the alarm topic")
 
-    @field_validator("availability_zones", "public_subnet_ids", "private_subnet_ids", "isolated_subnet_ids", mode="before")
+    @field_validator("availability_zones", "public_subnet_ids", "private_subnet_ids", "isolated_subnet_ids", "private_subnet_route_table_ids", mode="before")
     @classmethod
     def _split_lists(cls, value: object) -> object:
         # `cdk synth -c privateSubnetIds=subnet-a,subnet-b` passes a string; cdk.json may hold a list.
@@ -198,16 +207,32 @@ class PortalConfig(StageliftModel):
         subnet_lists = {"publicSubnetIds": self.public_subnet_ids, "privateSubnetIds": self.private_subnet_ids, "isolatedSubnetIds": self.isolated_subnet_ids}
         if self.vpc_id is not None:
             missing = [k for k, v in subnet_lists.items() if not v]
-            if missing or self.availability_zones is None:
-                raise ValueError(f"vpcId = {self.vpc_id!r} needs availabilityZones and {', '.join(subnet_lists)}; missing: {', '.join(missing + ([] if self.availability_zones else ['availabilityZones']))}")
-            for key, ids in subnet_lists.items():
+            if self.availability_zones is None:
+                missing.append("availabilityZones")
+            if "vpc_cidr" not in self.model_fields_set:
+                # An imported VPC has no CIDR CloudFormation could read at synth time; rules that
+                # admit the VPC's own traffic (endpoints) need it.
+                missing.append("vpcCidr")
+            if missing:
+                raise ValueError(f"vpcId = {self.vpc_id!r} needs vpcCidr, availabilityZones, {', '.join(subnet_lists)}; missing: {', '.join(missing)}")
+            if self.vpc_endpoints and not self.private_subnet_route_table_ids:
+                raise ValueError(
+                    f"vpcId = {self.vpc_id!r} with vpcEndpoints needs privateSubnetRouteTableIds (the S3 gateway endpoint routes through them), "
+                    "or vpcEndpoints=false when the VPC already has its endpoints"
+                )
+            id_lists = {**subnet_lists, "privateSubnetRouteTableIds": self.private_subnet_route_table_ids}
+            for key, ids in id_lists.items():
+                if ids is None:
+                    continue
                 if len(ids) != len(self.availability_zones):  # type: ignore[arg-type]
-                    raise ValueError(f"{key} lists {len(ids)} subnets for {len(self.availability_zones)} availabilityZones: give one subnet per zone")  # type: ignore[arg-type]
-                bad = [i for i in ids if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", i)]  # type: ignore[union-attr]
+                    raise ValueError(f"{key} lists {len(ids)} ids for {len(self.availability_zones)} availabilityZones: give one per zone")  # type: ignore[arg-type]
+                prefix = "rtb" if key == "privateSubnetRouteTableIds" else "subnet"
+                bad = [i for i in ids if not re.fullmatch(rf"{prefix}-[0-9a-f]{{8,17}}", i)]
                 if bad:
-                    raise ValueError(f"{key} = {bad!r}: subnet ids look like subnet-0123456789abcdef0")
-        elif any(subnet_lists.values()):
-            raise ValueError(f"{', '.join(k for k, v in subnet_lists.items() if v)} given without vpcId")
+                    raise ValueError(f"{key} = {bad!r}: ids look like {prefix}-0123456789abcdef0")
+        elif any(subnet_lists.values()) or self.private_subnet_route_table_ids:
+            given = [k for k, v in {**subnet_lists, "privateSubnetRouteTableIds": self.private_subnet_route_table_ids}.items() if v]
+            raise ValueError(f"{', '.join(given)} given without vpcId")
         if self.repository_encryption == "KMS" and not self.customer_managed_key:
             raise ValueError("repositoryEncryption = 'KMS' encrypts with the portal's own key: set customerManagedKey = true as well")
         if self.min_capacity > self.max_capacity:
@@ -228,16 +253,28 @@ class PortalConfig(StageliftModel):
             raise ValueError(f"performanceInsightsRetentionDays = {pi}: Performance Insights keeps 7 days or a multiple of 31 days up to 731")
         if self.database_multi_az and self.max_azs < 2:
             raise ValueError("databaseMultiAz needs maxAzs >= 2")
-        if self.availability_zones is not None and self.vpc_id is None and len(self.availability_zones) < self.max_azs:
-            raise ValueError(f"availabilityZones lists {len(self.availability_zones)} zones but maxAzs = {self.max_azs}")
+        if self.availability_zones is not None:
+            bad = [z for z in self.availability_zones if not re.fullmatch(AVAILABILITY_ZONE_PATTERN, z)]
+            if bad:
+                raise ValueError(f"availabilityZones = {bad!r}: zone names look like {self.region}a")
+            elsewhere = [z for z in self.availability_zones if z[:-1] != self.region]
+            if elsewhere:
+                raise ValueError(f"availabilityZones = {elsewhere!r} are not in region = {self.region!r}")
+            if self.vpc_id is None and len(self.availability_zones) < self.max_azs:
+                raise ValueError(f"availabilityZones lists {len(self.availability_zones)} zones but maxAzs = {self.max_azs}")
+        if self.vpc_id is None:
+            try:
+                subnet_layout(self.vpc_cidr, self.max_azs)
+            except ValueError as error:
+                raise ValueError(f"vpcCidr = {self.vpc_cidr!r} with maxAzs = {self.max_azs}: {error}") from None
         return self
 
     @property
-    def zones(self) -> tuple[str, ...]:
-        """AZ names without a lookup: the given ones, else <region>a, <region>b, ..."""
-        if self.availability_zones is not None:
-            return self.availability_zones[: self.max_azs]
-        return tuple(f"{self.region}{letter}" for letter in "abcdef"[: self.max_azs])
+    def zones(self) -> tuple[str, ...] | None:
+        """The AZ names given for a new VPC (the first maxAzs), or None: CloudFormation picks them at deploy time."""
+        if self.availability_zones is None:
+            return None
+        return self.availability_zones[: self.max_azs]
 
 
 # Per-environment defaults (reference sizing tables). Every key can be overridden from context.

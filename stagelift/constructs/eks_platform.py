@@ -31,8 +31,10 @@ from constructs import Construct
 from stagelift.config.eks import EksPlatformConfig, EksServiceConfig, team_name
 from stagelift.parameters import NONE, EksParameter, eks_parameter
 from stagelift.extras import require
+from stagelift.config.network import check_ipv4_cidr
 
 from .eks_nag import acknowledge_rules
+from .log_encryption import log_group_key
 from .nag import acknowledge
 from .network import ServiceNetwork
 
@@ -139,8 +141,10 @@ class EksPlatform(Construct):
         if public_endpoint_cidrs is not None and not public_endpoint_cidrs:
             raise ValueError("public_endpoint_cidrs = []: give at least one CIDR, or None for a private-only endpoint")
         for cidr in public_endpoint_cidrs or ():
-            if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}", cidr) or cidr.endswith("/0"):
-                raise ValueError(f"public_endpoint_cidrs: {cidr!r} is not a restricted IPv4 CIDR (0.0.0.0/0 would make the API public)")
+            try:
+                check_ipv4_cidr(cidr, min_prefix=1)
+            except ValueError as error:
+                raise ValueError(f"public_endpoint_cidrs: {cidr!r} is not a restricted IPv4 CIDR (0.0.0.0/0 would make the API public): {error}") from None
         self.config = config
         removal = RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY
         stack = Stack.of(self)
@@ -166,19 +170,19 @@ class EksPlatform(Construct):
             enable_key_rotation=True,
             removal_policy=removal,
         )
-        log_key = kms.Key(
+        # EKS writes to this fixed name; creating it first sets retention and encryption.
+        log_group_name = f"/aws/eks/{config.cluster_name}/cluster"
+        log_key = log_group_key(
             self,
             "LogKey",
             description=f"Encrypts the control-plane logs of EKS cluster {config.cluster_name}",
-            enable_key_rotation=True,
             removal_policy=removal,
+            log_group_name=log_group_name,
         )
-        log_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com"))
-        # EKS writes to this fixed name; creating it first sets retention and encryption.
         self.log_group = logs.LogGroup(
             self,
             "ControlPlaneLogs",
-            log_group_name=f"/aws/eks/{config.cluster_name}/cluster",
+            log_group_name=log_group_name,
             retention=logs.RetentionDays.INFINITE,
             encryption_key=log_key,
             removal_policy=removal,

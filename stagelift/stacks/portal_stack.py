@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Stack
+from aws_cdk import CfnOutput, Environment
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
 from ..config.portal import PortalConfig
 from ..constructs.portal import BackstagePortal
 from ..constructs.portal.image import portal_image_asset
+from ..zones import DeployTimeZonesStack
 
 
 def portal_stack_name(config: PortalConfig) -> str:
     return f"{config.portal_name.capitalize()}Portal-{config.environment}"
 
 
-class PortalStack(Stack):
+class PortalStack(DeployTimeZonesStack):
     """Deploys the portal for one environment profile.
 
     Always bound to ``config.region``; bound to an account only when ``config.account`` is set.
+    Its zones are resolved by CloudFormation at deploy time either way (no lookup, no guess).
     """
 
     def __init__(self, scope: Construct, id: str | None = None, *, config: PortalConfig) -> None:
@@ -29,6 +31,7 @@ class PortalStack(Stack):
             env=env,
             description=f"Backstage developer portal ({config.environment}) - stagelift",
             termination_protection=config.production,
+            zone_count=config.max_azs,
         )
         image: ecs.ContainerImage | None = portal_image_asset(config.portal_app_path) if config.portal_app_path else None
         self.portal = BackstagePortal(self, "Portal", config=config, image=image)

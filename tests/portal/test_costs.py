@@ -130,6 +130,7 @@ def test_existing_vpc_leaves_nat_to_its_owner() -> None:
     existing = _estimate(
         "development",
         vpcId="vpc-0123456789abcdef0",
+        vpcCidr="10.20.0.0/16",
         availabilityZones=["us-east-1a", "us-east-1b"],
         publicSubnetIds=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
         privateSubnetIds=["subnet-0123456789abcdef2", "subnet-0123456789abcdef3"],

@@ -18,10 +18,12 @@ from .conftest import DOMAIN, synth_profile
 CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-0123-4567-89ab-0123456789ab"
 EXISTING_VPC = {
     "vpcId": "vpc-0123456789abcdef0",
+    "vpcCidr": "10.20.0.0/16",
     "availabilityZones": ["eu-west-1a", "eu-west-1b"],
     "publicSubnetIds": ["subnet-0000000000000000a", "subnet-0000000000000000b"],
     "privateSubnetIds": ["subnet-1000000000000000a", "subnet-1000000000000000b"],
     "isolatedSubnetIds": ["subnet-2000000000000000a", "subnet-2000000000000000b"],
+    "privateSubnetRouteTableIds": ["rtb-1000000000000000a", "rtb-1000000000000000b"],
     "region": "eu-west-1",
 }
 

@@ -23,8 +23,9 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
 class PortalNetwork(ThreeTierSubnets, Construct):
     """VPC for the portal: public (load balancer), private with egress (tasks), isolated (database).
 
-    With ``config.vpc_id`` the existing VPC and its subnets are used as given (no lookup);
-    otherwise a new VPC is created with NAT gateways or, when ``config.nat_instance``, one
+    With ``config.vpc_id`` the existing VPC (its CIDR block ``config.vpc_cidr``) and its subnets
+    are used as given (no lookup); otherwise a new VPC is created in zones resolved at deploy time
+    (or ``config.availability_zones``) with NAT gateways or, when ``config.nat_instance``, one
     t4g.nano NAT instance.
     """
 
@@ -35,9 +36,11 @@ class PortalNetwork(ThreeTierSubnets, Construct):
                 self,
                 "Vpc",
                 vpc_id=config.vpc_id,
+                vpc_cidr_block=config.vpc_cidr,
                 availability_zones=list(config.availability_zones or ()),
                 public_subnet_ids=list(config.public_subnet_ids or ()),
                 private_subnet_ids=list(config.private_subnet_ids or ()),
+                private_subnet_route_table_ids=list(config.private_subnet_route_table_ids) if config.private_subnet_route_table_ids else None,
                 isolated_subnet_ids=list(config.isolated_subnet_ids or ()),
             )
             if config.flow_logs:

@@ -19,12 +19,11 @@ from stagelift.cdk_app import create_app
 from stagelift.config import FargateServiceConfig, validate
 from stagelift.constructs.fargate_service import FargateService
 from stagelift.constructs.nag import acknowledge
+from stagelift.zones import DeployTimeZonesStack
 
 INFRA = Path(__file__).resolve().parent
 ROOT = INFRA.parent
 REGION = "{{ cookiecutter.aws_region }}"
-# Named zones instead of a lookup, so synthesis is the same with and without credentials.
-AVAILABILITY_ZONES = [f"{REGION}a", f"{REGION}b"]
 
 CONFIG = validate(
     FargateServiceConfig,
@@ -64,8 +63,10 @@ CONFIG = validate(
 )
 
 
-def build(app: cdk.App) -> cdk.Stack:
-    stack = cdk.Stack(
+def build(app: cdk.App) -> DeployTimeZonesStack:
+    # Zones are resolved by CloudFormation at deploy time: synthesis is the same with and without
+    # credentials, and no zone name is guessed.
+    stack = DeployTimeZonesStack(
         app,
         "{{ cookiecutter.service_name }}",
         # Account from the CLI's credentials when there are some; synthesis works without.
@@ -78,7 +79,6 @@ def build(app: cdk.App) -> cdk.Stack:
         config=CONFIG,
         # Built from ../Dockerfile and pushed to the CDK bootstrap repository by `cdk deploy`.
         image=ecs.ContainerImage.from_asset(str(ROOT), exclude=["infra", ".git", ".github", ".venv", "**/__pycache__", "tests", "docs"]),
-        availability_zones=AVAILABILITY_ZONES,
     )
     execution_role = service.task_definition.execution_role
     assert execution_role is not None

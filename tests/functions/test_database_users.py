@@ -94,3 +94,38 @@ def test_bad_input_is_refused_before_connecting() -> None:
         create_application_users(host="db", port=5432, dbname="postgres", master_user="m", master_password="p", users={"a": "b"}, sslmode="verify-ca")
     with pytest.raises(ValueError, match="backstage_clone"):
         create_application_users(host="db", port=5432, dbname="postgres", master_user="m", master_password="p", users={"backstage_clone": "x"}, sslmode="disable")
+
+
+def test_the_custom_resource_reads_the_secrets_and_creates_the_users(postgres: LocalPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from stagelift.functions.database_users import index
+
+    # The deployed function requires TLS; the local server has none.
+    real = index.create_application_users
+    monkeypatch.setattr(index, "create_application_users", lambda **kw: real(**{**kw, "sslmode": "disable"}))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        client = boto3.client("secretsmanager")
+        master = client.create_secret(Name="master", SecretString=json.dumps({"username": MASTER_USER, "password": MASTER_PASSWORD}))["ARN"]
+        app = client.create_secret(Name="app", SecretString=json.dumps({"username": "handler_app", "password": "app-password"}))["ARN"]
+        # After a rotation the secret names the partner login: the user is its base name.
+        rotated = client.create_secret(Name="rotated", SecretString=json.dumps({"username": "handler_app_clone", "password": "other"}))["ARN"]
+        event = {
+            "RequestType": "Create",
+            "ResourceProperties": {
+                "Host": postgres.host, "Port": str(postgres.port), "DatabaseName": APP_DATABASE,
+                "MasterSecretArn": master, "UserSecretArns": [app], "GrantSchema": "true",
+            },
+        }
+        result = index.handler(event, None)
+        assert result["Data"] == {"Users": "handler_app"}
+        index.handler({**event, "RequestType": "Update", "ResourceProperties": {**event["ResourceProperties"], "UserSecretArns": [rotated]}}, None)
+        deleted = index.handler({**event, "RequestType": "Delete", "PhysicalResourceId": result["PhysicalResourceId"]}, None)
+        assert deleted["PhysicalResourceId"] == result["PhysicalResourceId"]
+    service = postgres.connect("handler_app", "app-password", APP_DATABASE)
+    service.run("CREATE TABLE t (id int)")
+    service.close()

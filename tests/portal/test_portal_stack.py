@@ -68,8 +68,10 @@ def test_security_groups_chain_load_balancer_to_tasks_to_database(portal: Synthe
     sources = {r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in db_rules}
     assert {r["FromPort"] for r in db_rules} == {5432}
     assert task_sg in sources and alb_sg not in sources
+    users_sg = logical_id(portal, p.database.users.security_group)
     rotation = portal.stack.portal.config.rotate_database_credentials
-    assert len(sources) == (2 if rotation else 1)
+    assert users_sg in sources
+    assert len(sources) == (3 if rotation else 2)
     # The load balancer may only talk to the tasks.
     egress = portal.resources[alb_sg]["Properties"].get("SecurityGroupEgress", [])
     separate = [r["Properties"] for r in portal.of_type("AWS::EC2::SecurityGroupEgress").values() if r["Properties"]["GroupId"] == {"Fn::GetAtt": [alb_sg, "GroupId"]}]
@@ -226,11 +228,31 @@ def test_credentials_reach_the_container_only_as_secrets(portal: SynthesizedPort
     plain = {e["Name"] for e in backstage["Environment"]}
     assert not plain & secret_names
     assert not any(word in name for name in plain for word in ("PASSWORD", "SECRET", "TOKEN"))
-    # The master credentials go to the bootstrap container alone, which must succeed first.
-    bootstrap = next(c for c in containers if c["Name"] == "DatabaseBootstrap")
-    assert {s["Name"] for s in bootstrap["Secrets"]} == {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "APP_INITIAL_PASSWORD"}
-    assert bootstrap["Essential"] is False
-    assert backstage["DependsOn"] == [{"ContainerName": "DatabaseBootstrap", "Condition": "SUCCESS"}]
+    assert [c["Name"] for c in containers] == ["Backstage"]
+
+
+def test_only_the_database_users_function_reads_the_master_secret(portal: SynthesizedPortal) -> None:
+    """Tasks never hold the master password: no container gets it, no task role may read it."""
+    database = portal.stack.portal.database
+    master = logical_id(portal, database.instance.node.find_child("Secret").node.find_child("Attachment"))
+    master_refs = [{"Ref": master}, {"Ref": logical_id(portal, database.instance.node.find_child("Secret"))}]
+    for container in portal.one("AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"]:
+        assert not any(any(json.dumps(ref) in json.dumps(s["ValueFrom"]) for ref in master_refs) for s in container.get("Secrets", [])), container["Name"]
+    readers = {
+        role["Ref"]
+        for policy in portal.of_type("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "secretsmanager:GetSecretValue" in json.dumps(statement["Action"]) and any(json.dumps(ref) in json.dumps(statement["Resource"]) for ref in master_refs)
+        for role in policy["Properties"]["Roles"]
+    }
+    assert readers == {logical_id(portal, database.users.function.role)}
+    # The users exist before a task starts: the service waits for the custom resource.
+    users = logical_id(portal, database.users.resource)
+    assert users in portal.one("AWS::ECS::Service")["DependsOn"]
+    portal.template.has_resource_properties(
+        "Custom::DatabaseUsers",
+        {"DatabaseName": "postgres", "UserSecretArns": [{"Ref": logical_id(portal, database.app_secret.node.find_child("Attachment"))}], "Port": "5432"},
+    )
 
 
 def test_container_health_check_and_logs(portal: SynthesizedPortal) -> None:

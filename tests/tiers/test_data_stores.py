@@ -64,7 +64,7 @@ def test_development_data_stores_can_be_torn_down(development: Synth) -> None:
         {
             "DeletionPolicy": "Delete",
             "Properties": Match.object_like(
-                {"DBInstanceClass": "db.t4g.micro", "MultiAZ": False, "DeletionProtection": False, "BackupRetentionPeriod": 7, "EnablePerformanceInsights": False}
+                {"DBInstanceClass": "db.t4g.micro", "MultiAZ": False, "DeletionProtection": False, "BackupRetentionPeriod": 7}
             ),
         },
     )
@@ -97,15 +97,29 @@ def test_production_data_stores_are_protected_and_multi_az(production: Synth) ->
 @pytest.mark.parametrize("name", ["development", "production"])
 def test_databases_are_private_encrypted_iam_enabled_and_export_logs(name: str, request: pytest.FixtureRequest) -> None:
     template: Template = request.getfixturevalue(name).template
+    exports = {"AWS::RDS::DBInstance": ["postgresql", "upgrade"], "AWS::RDS::DBCluster": ["postgresql"]}
     for resource_type in ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"):
         template.has_resource_properties(
             resource_type,
-            {"StorageEncrypted": True, "EnableIAMDatabaseAuthentication": True, "EnableCloudwatchLogsExports": ["postgresql"], "MasterUserPassword": Match.any_value()},
+            {"StorageEncrypted": True, "EnableIAMDatabaseAuthentication": True, "EnableCloudwatchLogsExports": exports[resource_type], "MasterUserPassword": Match.any_value()},
         )
+    template.has_resource_properties("AWS::RDS::DBParameterGroup", {"Parameters": Match.object_like({"rds.force_ssl": "1"})})
     template.has_resource_properties("AWS::RDS::DBSubnetGroup", {"SubnetIds": Match.array_with([{"Ref": Match.string_like_regexp("isolated")}])})
     template.has_resource_properties("AWS::Logs::LogGroup", {"LogGroupName": Match.string_like_regexp(r"^/aws/rds/instance/db-.*/postgresql$"), "RetentionInDays": 30})
     template.has_resource_properties("AWS::Logs::LogGroup", {"LogGroupName": Match.string_like_regexp(r"^/aws/rds/cluster/aurora-.*/postgresql$")})
     template.resource_count_is("Custom::LogRetention", 0)
+
+
+@pytest.mark.parametrize("name", ["development", "production"])
+def test_database_insights_on_every_postgresql_class(name: str, request: pytest.FixtureRequest) -> None:
+    """RDS for PostgreSQL supports Performance Insights on micro and small burstables (the
+    exclusion is MariaDB/MySQL's); Database Insights (standard) is the successor setting."""
+    template: Template = request.getfixturevalue(name).template
+    instance_class = "db.t4g.micro" if name == "development" else "db.m7g.large"
+    template.has_resource_properties(
+        "AWS::RDS::DBInstance", {"DBInstanceClass": instance_class, "EnablePerformanceInsights": True, "DatabaseInsightsMode": "standard", "MonitoringInterval": 60}
+    )
+    template.has_resource_properties("AWS::RDS::DBCluster", {"DatabaseInsightsMode": "standard"})
 
 
 def test_database_and_cache_accept_only_the_given_security_group(development: Synth) -> None:

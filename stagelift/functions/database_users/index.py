@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import ssl
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,7 @@ LOGGER.setLevel(logging.INFO)
 LOCK_KEY = 0x737461_67656C_6966
 CLONE_SUFFIX = "_clone"
 SSL_MODES = ("disable", "require")
+ATTEMPTS = 4
 
 
 def _ssl_context(sslmode: str) -> ssl.SSLContext | None:
@@ -146,21 +148,30 @@ def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
     import boto3  # in the Lambda runtime; imported here so the pure part needs no AWS SDK
 
     client = boto3.client("secretsmanager")
-    master = _secret(client, properties["MasterSecretArn"])
     users: dict[str, str] = {}
     for arn in properties.get("UserSecretArns", []):
         secret = _secret(client, arn)
         # After a rotation the secret may name the partner login; the user is its base name,
         # which exists already, so the password is not used.
         users[secret["username"].removesuffix(CLONE_SUFFIX)] = secret["password"]
-    create_application_users(
-        host=properties["Host"],
-        port=int(properties["Port"]),
-        dbname=properties["DatabaseName"],
-        master_user=master["username"],
-        master_password=master["password"],
-        users=users,
-        sslmode="require",
-        grant_schema=str(properties.get("GrantSchema", "false")).lower() == "true",
-    )
+    for attempt in range(1, ATTEMPTS + 1):
+        # Read per attempt: a master rotation running right now changes the password.
+        master = _secret(client, properties["MasterSecretArn"])
+        try:
+            create_application_users(
+                host=properties["Host"],
+                port=int(properties["Port"]),
+                dbname=properties["DatabaseName"],
+                master_user=master["username"],
+                master_password=master["password"],
+                users=users,
+                sslmode="require",
+                grant_schema=str(properties.get("GrantSchema", "false")).lower() == "true",
+            )
+            break
+        except pg8000.native.DatabaseError as error:
+            if attempt == ATTEMPTS or "28P01" not in str(error):  # invalid_password
+                raise
+            LOGGER.warning("master login refused (attempt %d), reading the secret again", attempt)
+            time.sleep(10)
     return {"PhysicalResourceId": physical_id, "Data": {"Users": ",".join(sorted(users))}}

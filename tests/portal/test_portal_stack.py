@@ -333,3 +333,23 @@ def test_outputs_tell_the_operator_where_things_are(portal: SynthesizedPortal) -
 def test_resources_are_tagged_for_the_catalog_and_cost_reports(portal: SynthesizedPortal) -> None:
     tags = {t["Key"]: t["Value"] for t in portal.one("AWS::RDS::DBInstance")["Properties"]["Tags"]}
     assert tags["stagelift:tier"] == "portal" and tags["stagelift:environment"] == portal.stack.portal.config.environment
+
+
+def test_database_users_function_reaches_secrets_manager_and_the_database(portal: SynthesizedPortal) -> None:
+    """Development has no endpoints and isolated database subnets: the function must still get through."""
+    users = portal.stack.portal.database.users
+    function = portal.resources[logical_id(portal, users.function)]["Properties"]
+    subnets = [s["Ref"] for s in function["VpcConfig"]["SubnetIds"]]
+    assert subnets and all("private" in s for s in subnets)
+    routes = {r["Properties"]["RouteTableId"]["Ref"]: r["Properties"] for r in portal.of_type("AWS::EC2::Route").values() if r["Properties"].get("DestinationCidrBlock") == "0.0.0.0/0"}
+    tables = {a["Properties"]["SubnetId"]["Ref"]: a["Properties"]["RouteTableId"]["Ref"] for a in portal.of_type("AWS::EC2::SubnetRouteTableAssociation").values()}
+    endpoints = [e["Properties"] for e in portal.of_type("AWS::EC2::VPCEndpoint").values() if "secretsmanager" in json.dumps(e["Properties"]["ServiceName"])]
+    for subnet in subnets:
+        via_nat = any(k in routes.get(tables[subnet], {}) for k in ("NatGatewayId", "InstanceId", "NetworkInterfaceId"))
+        via_endpoint = any(e.get("PrivateDnsEnabled") and {"Ref": subnet} in e["SubnetIds"] for e in endpoints)
+        assert via_nat or via_endpoint, subnet
+    # The database accepts the function; the function's group may open connections out.
+    db_sources = {r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in ingress_sources(portal, logical_id(portal, portal.stack.portal.database.security_group))}
+    function_sg = logical_id(portal, users.security_group)
+    assert function_sg in db_sources
+    assert {"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"} in portal.resources[function_sg]["Properties"]["SecurityGroupEgress"]

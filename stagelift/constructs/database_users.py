@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,7 +45,9 @@ def _distribution_closure(name: str) -> list[importlib.metadata.Distribution]:
         for requirement in distribution.requires or []:
             if "extra ==" in requirement:
                 continue
-            pending.append(requirement.split(";")[0].split("[")[0].strip().split(" ")[0].rstrip("<>=!~,0123456789.*"))
+            name_match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement.strip())
+            if name_match:
+                pending.append(name_match.group(0))
     return list(seen.values())
 
 

@@ -434,8 +434,8 @@ class PostgresDatabase(Construct):
             acknowledge(
                 master_secret,
                 "AwsSolutions-SMG4",
-                f"Master password not rotated (rotation_days unset{self._why_off('rotation')}); only the database-users function "
-                "(and administrators) may read it, applications get their own users.",
+                f"Master password not rotated (rotation_days unset{self._why_off('rotation')}): it is for administration and "
+                "for creating application users at deploy time; set rotation_days to rotate it (hosted single-user rotation).",
             )
         if allowed_from is not None:
             self.allow_from(allowed_from)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from aws_cdk import Duration, Names, RemovalPolicy, Token
+from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
@@ -298,6 +298,26 @@ class PostgresDatabase(Construct):
             for export in exports
         ]
         self.log_group = self.log_groups[0]
+        self._users_log_prefix = f"/stagelift/{self.identifier}/database-users"
+        if encryption_key is not None:
+            # CloudWatch Logs encrypts with the key as logs.<region>.amazonaws.com, limited to this
+            # database's log groups (names known before they exist: no circular reference).
+            stack = Stack.of(self)
+            encryption_key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                    actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    resources=["*"],
+                    conditions={
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": [
+                                stack.format_arn(service="logs", resource="log-group", resource_name=f"{prefix}/*", arn_format=ArnFormat.COLON_RESOURCE_NAME)
+                                for prefix in (f"/aws/rds/{kind}/{self.identifier}", self._users_log_prefix)
+                            ]
+                        }
+                    },
+                )
+            )
 
         if engine == "postgres":
             parameters = rds.ParameterGroup(
@@ -487,6 +507,7 @@ class PostgresDatabase(Construct):
                 grant_schema=grant_schema and self.database_name is not None,
                 log_retention=self._log_retention,
                 encryption_key=self.encryption_key,
+                log_group_name_prefix=self._users_log_prefix if self.encryption_key is not None else None,
             )
         secret = rds.DatabaseSecret(
             self,

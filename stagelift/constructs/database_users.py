@@ -110,6 +110,7 @@ class DatabaseUsers(Construct):
         grant_schema: bool = False,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         encryption_key: kms.IKey | None = None,
+        log_group_name_prefix: str | None = None,
     ) -> None:
         """
         :param vpc: the database's VPC.
@@ -122,6 +123,8 @@ class DatabaseUsers(Construct):
         :param grant_schema: users also get CONNECT/TEMPORARY on ``database_name`` and USAGE/CREATE on its public schema; default False.
         :param log_retention: retention of the function's logs; default one month.
         :param encryption_key: KMS key of the function's log groups; default none (CloudWatch Logs' own encryption).
+        :param log_group_name_prefix: names the log groups ``<prefix>/function`` and ``<prefix>/provider``
+            (so a key policy can name them before they exist); default generated names.
         """
         super().__init__(scope, id)
         self._user_secrets: list[secretsmanager.ISecret] = []
@@ -130,7 +133,10 @@ class DatabaseUsers(Construct):
         )
         database_security_group.add_ingress_rule(self.security_group, ec2.Port.tcp(port), "Database users function")
         removal = RemovalPolicy.DESTROY
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, encryption_key=encryption_key, removal_policy=removal)
+        names = (f"{log_group_name_prefix}/function", f"{log_group_name_prefix}/provider") if log_group_name_prefix else (None, None)
+        self.log_group = logs.LogGroup(
+            self, "Logs", log_group_name=names[0], retention=log_retention, encryption_key=encryption_key, removal_policy=removal
+        )
         self.function = lambda_.Function(
             self,
             "Function",
@@ -150,7 +156,9 @@ class DatabaseUsers(Construct):
             log_group=self.log_group,
         )
         master_secret.grant_read(self.function)
-        self.provider_log_group = logs.LogGroup(self, "ProviderLogs", retention=log_retention, encryption_key=encryption_key, removal_policy=removal)
+        self.provider_log_group = logs.LogGroup(
+            self, "ProviderLogs", log_group_name=names[1], retention=log_retention, encryption_key=encryption_key, removal_policy=removal
+        )
         self.provider = cr.Provider(self, "Provider", on_event_handler=self.function, log_group=self.provider_log_group)
         self.resource = CustomResource(
             self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -190,3 +191,32 @@ def test_max_receive_count_is_bounded() -> None:
     stack = cdk.Stack(new_app(), "Bad")
     with pytest.raises(ValueError, match=r"max_receive_count = 0: SQS accepts 1-1000"):
         QueueWithDeadLetter(stack, "Queue", max_receive_count=0)
+
+
+def test_a_customer_managed_key_encrypts_storage_secrets_and_logs() -> None:
+    stack = cdk.Stack(new_app(), "Keyed", env=cdk.Environment(region="eu-west-1"))
+    vpc = ServiceNetwork(stack, "Network").vpc
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    database = PostgresDatabase(stack, "Db", vpc=vpc, production=True, encryption_key=key, rotation_days=30)
+    database.add_application_user("AppSecret", username="app")
+    template = Template.from_stack(stack)
+    key_ref = {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
+    template.has_resource_properties("AWS::RDS::DBInstance", {"StorageEncrypted": True, "KmsKeyId": key_ref, "PerformanceInsightsKMSKeyId": key_ref})
+    secrets = template.find_resources("AWS::SecretsManager::Secret")
+    assert len(secrets) == 2 and all(s["Properties"]["KmsKeyId"] == key_ref for s in secrets.values())
+    log_groups = template.find_resources("AWS::Logs::LogGroup")
+    database_logs = {k: v for k, v in log_groups.items() if k.startswith("Db")}
+    assert len(database_logs) == 4  # postgresql, upgrade, the users function and its provider
+    assert all(v["Properties"]["KmsKeyId"] == key_ref for v in database_logs.values())
+    # CloudWatch Logs may use the key for exactly these log groups, as its regional principal.
+    statement = next(
+        s for s in template.to_json()["Resources"][stack.get_logical_id(key.node.default_child)]["Properties"]["KeyPolicy"]["Statement"]
+        if s["Principal"].get("Service") == "logs.eu-west-1.amazonaws.com"
+    )
+    patterns = json.dumps(statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
+    assert "/aws/rds/instance/" in patterns and "/stagelift/" in patterns
+    for group in database_logs.values():
+        name = group["Properties"]["LogGroupName"]
+        assert name.startswith(("/aws/rds/instance/", "/stagelift/")), name
+    assert [str(f) for f in nag_findings(stack)] == []
+    assert cfn_lint_errors(template.to_json()) == []

@@ -146,19 +146,32 @@ def test_existing_certificate_instead_of_a_hosted_zone() -> None:
 # --- database credential rotation ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("environment", "override", "expected"), [("development", None, False), ("staging", True, True), ("production", None, True), ("production", False, False)])
-def test_rotation_uses_alternating_users(environment: str, override: bool | None, expected: bool) -> None:
-    context = {} if override is None else {"rotateDatabaseCredentials": override}
+ROTATION_REASON = {"productionOverrides": {"rotateDatabaseCredentials": "Credentials rotated by the corporate vault instead"}}
+
+
+@pytest.mark.parametrize(
+    ("environment", "context", "expected"),
+    [("development", {}, False), ("staging", {"rotateDatabaseCredentials": True}, True), ("production", {}, True), ("production", {"rotateDatabaseCredentials": False, **ROTATION_REASON}, False)],
+)
+def test_rotation_uses_alternating_users_for_the_app_and_single_user_for_the_master(environment: str, context: dict, expected: bool) -> None:
     portal = synth_profile(environment, **DOMAIN, **context)
-    portal.template.resource_count_is("AWS::SecretsManager::RotationSchedule", int(expected))
+    schedules = portal.of_type("AWS::SecretsManager::RotationSchedule")
+    assert len(schedules) == (2 if expected else 0)
     if expected:
-        schedule = portal.one("AWS::SecretsManager::RotationSchedule")["Properties"]
-        assert schedule["HostedRotationLambda"]["RotationType"] == "PostgreSQLMultiUser"
-        assert schedule["RotationRules"]["ScheduleExpression"] == "rate(30 days)"
-        # The schedule rotates the application user's secret, with the master secret doing the work.
-        app_attachment = portal.stack.get_logical_id(portal.stack.portal.database.app_secret_attachment.node.default_child)
-        assert schedule["SecretId"] == {"Ref": app_attachment}
-        assert "MasterSecretArn" in schedule["HostedRotationLambda"]
+        database = portal.stack.portal.database
+        app_attachment = portal.stack.get_logical_id(database.app_secret_attachment.node.default_child)
+        master_attachment = portal.stack.get_logical_id(database.instance.node.find_child("Secret").node.find_child("Attachment").node.default_child)
+        by_secret = {s["Properties"]["SecretId"]["Ref"]: s for s in schedules.values()}
+        # The application user's secret alternates users, the master secret doing the work.
+        app = by_secret[app_attachment]["Properties"]
+        assert app["HostedRotationLambda"]["RotationType"] == "PostgreSQLMultiUser"
+        assert "MasterSecretArn" in app["HostedRotationLambda"]
+        assert app["RotationRules"]["ScheduleExpression"] == "rate(30 days)"
+        # The master secret rotates itself.
+        assert by_secret[master_attachment]["Properties"]["HostedRotationLambda"]["RotationType"] == "PostgreSQLSingleUser"
+        # Each rotation's first run waits for the users to exist.
+        users = portal.stack.get_logical_id(database.users.resource.node.default_child)
+        assert all(users in s["DependsOn"] for s in schedules.values())
 
 
 def test_rotation_period_is_configurable() -> None:

@@ -786,7 +786,7 @@ class Karpenter(Construct):
         acknowledge_rules(
             policy,
             {
-                "AwsSolutions-IAM5": "Karpenter's published controller policy: instances, fleets and launch templates it creates have unknown ids, so resources are wildcards scoped by cluster-ownership tag conditions and region.",
+                "AwsSolutions-IAM5": "Karpenter's published controller policy: the instances, fleets, volumes, ENIs and launch templates it creates have unknown ids (wildcards limited by cluster-ownership tag conditions); RunInstances/CreateFleet need the region's images, snapshots, subnets, security groups and capacity reservations; Describe* and pricing:GetProducts have no resource scope (Describe* limited to the region); the SSM reads are the public /aws/service/ AMI parameters.",
             },
         )
 

@@ -128,3 +128,30 @@ def test_every_reason_explains_the_finding(assembly: Path) -> None:
 def test_allow_list_entries_have_reasons() -> None:
     for key, why in ALLOWED_SUBTREES.items():
         assert len(why.strip()) >= 40, key
+
+
+def test_acknowledge_attaches_to_the_resource_and_refuses_a_plain_subtree() -> None:
+    import aws_cdk as cdk
+    from aws_cdk import aws_iam as iam
+    from aws_cdk import aws_sqs as sqs
+    from constructs import Construct
+
+    from stagelift.constructs.nag import acknowledge, default_policy
+
+    stack = cdk.Stack(cdk.App(), "S")
+    queue = sqs.Queue(stack, "Queue")
+    acknowledge(queue, "AwsSolutions-SQS3", "A queue of advisory events: a dead-letter queue would only collect expired events.")
+    # On the AWS::SQS::Queue resource, not on the L2 (whose subtree could grow a QueuePolicy).
+    assert [m.type for m in queue.node.metadata if "acknowledged" in m.type] == []
+    assert [m.type for m in queue.node.default_child.node.metadata if "acknowledged" in m.type]  # type: ignore[union-attr]
+
+    group = Construct(stack, "Group")
+    sqs.Queue(group, "A")
+    with pytest.raises(ValueError, match=r"S/Group is neither a CloudFormation resource nor has one as its default child"):
+        acknowledge(group, "AwsSolutions-SQS3", "Both queues carry advisory events that expire within minutes.")
+
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    with pytest.raises(ValueError, match=r"S/Role has no DefaultPolicy yet"):
+        default_policy(role)
+    queue.grant_send_messages(role)
+    assert default_policy(role).node.path == "S/Role/DefaultPolicy"

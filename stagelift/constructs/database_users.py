@@ -23,7 +23,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from .nag import acknowledge
+from .nag import acknowledge, default_policy
 
 FUNCTION_DIR = Path(__file__).resolve().parent.parent / "functions" / "database_users"
 # The function's driver: pure Python, copied with its own dependencies from this environment.
@@ -213,7 +213,7 @@ class DatabaseUsers(Construct):
         stack = Stack.of(self)
         function_id = stack.get_logical_id(self.function.node.default_child)  # type: ignore[arg-type]
         acknowledge(
-            framework.node.find_child("ServiceRole"),
+            default_policy(framework.node.find_child("ServiceRole")),  # type: ignore[arg-type]
             f"AwsSolutions-IAM5[Resource::<{function_id}.Arn>:*]",
             "The provider framework may invoke any version of the database users function, and nothing else.",
         )

@@ -24,7 +24,7 @@ from constructs import Construct
 from ..config import LambdaServiceConfig
 from .alarms import AlarmTopic
 from .data_stores import DynamoTable, QueueWithDeadLetter
-from .nag import acknowledge
+from .nag import acknowledge, default_policy
 from .retention import log_retention
 from .secure_bucket import SecureBucket
 from .dependencies import drop_implied_dependencies
@@ -195,7 +195,7 @@ class LambdaService(Construct):
             )
             self.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn]))
             acknowledge(
-                self.role,
+                default_policy(self.role),
                 f"AwsSolutions-IAM5[Resource::<{logical_id(self.bucket)}.Arn>/*]",
                 "Get/Put/DeleteObject on the objects of the service's own bucket: object ARNs are only known at run time.",
             )
@@ -231,7 +231,7 @@ class LambdaService(Construct):
 
         if config.tracing:
             acknowledge(
-                self.role,
+                default_policy(self.role),
                 "AwsSolutions-IAM5[Resource::*]",
                 "Only the X-Ray statement (xray:PutTraceSegments, xray:PutTelemetryRecords) uses Resource '*': those actions support no resource-level permissions.",
             )

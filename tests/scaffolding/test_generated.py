@@ -15,6 +15,7 @@ import yaml
 
 from stagelift.checks import cfn_lint_errors
 from tests.conftest import REPO_ROOT
+from tests.test_acknowledgments import acknowledgments, resource_paths
 
 from .conftest import CASES, LOCAL_STAGELIFT, Generated
 
@@ -51,6 +52,14 @@ def test_validation_report_has_no_violation(repo: Generated) -> None:
     report = json.loads((repo.synth() / "validation-report.json").read_text())
     for plugin in report.get("pluginReports", []):
         assert not plugin.get("violations"), plugin
+
+
+def test_every_acknowledgment_is_on_one_resource(repo: Generated) -> None:
+    # As for the portal and the examples (tests/test_acknowledgments.py): cdk-nag 3 would let an
+    # acknowledgment on a parent cover every resource below it.
+    assembly = repo.synth()
+    resources = resource_paths(assembly)
+    assert [f"{a.stack} {a.path} {a.rule}" for a in acknowledgments(assembly) if a.path not in resources[a.stack]] == []
 
 
 def test_no_template_syntax_is_left_in_the_output(repo: Generated) -> None:

@@ -13,7 +13,7 @@ from constructs import Construct
 from ...config.portal import PortalConfig
 from ..alarms import AlarmTopic
 from ..keys import allow_cloudwatch_logs
-from ..nag import acknowledge
+from ..nag import acknowledge, default_policy
 from ..secure_bucket import SecureBucket
 from ..tagging import tag_service
 from .database import PORT as DATABASE_PORT
@@ -123,7 +123,7 @@ class BackstagePortal(Construct):
             f"Resource::<{Stack.of(self).get_logical_id(self.techdocs_bucket.node.default_child)}.Arn>/*",  # type: ignore[arg-type]
         ):
             acknowledge(
-                self.service.task_definition.task_role,
+                default_policy(self.service.task_definition.task_role),
                 f"AwsSolutions-IAM5[{finding}]",
                 "TechDocs publishes and reads pages under any key of its own bucket; every wildcard is limited to that bucket and its objects.",
             )

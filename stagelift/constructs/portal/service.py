@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ...config.portal import PortalConfig
-from ..nag import acknowledge
+from ..nag import acknowledge, default_policy
 from ..retention import log_retention
 
 BACKEND_PORT = 7007
@@ -130,7 +130,7 @@ class PortalService(Construct):
             self.scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=config.cpu_target_percent)
             self.scaling.scale_on_memory_utilization("Memory", target_utilization_percent=config.memory_target_percent)
         acknowledge(
-            self.task_definition.obtain_execution_role(),
+            default_policy(self.task_definition.obtain_execution_role()),
             "AwsSolutions-IAM5[Resource::*]",
             "ECS grants the execution role ecr:GetAuthorizationToken on * (the API has no resource scope) and log stream actions under the portal's own log group.",
         )

@@ -18,7 +18,7 @@ from cdk_nag import AwsSolutionsChecks
 from stagelift.cdk_app import create_app
 from stagelift.config import FargateServiceConfig, validate
 from stagelift.constructs.fargate_service import FargateService
-from stagelift.constructs.nag import acknowledge
+from stagelift.constructs.nag import acknowledge, default_policy
 from stagelift.zones import DeployTimeZonesStack
 
 INFRA = Path(__file__).resolve().parent
@@ -83,7 +83,7 @@ def build(app: cdk.App) -> DeployTimeZonesStack:
     execution_role = service.task_definition.execution_role
     assert execution_role is not None
     acknowledge(
-        execution_role,
+        default_policy(execution_role),  # the grants' policy, where the finding is
         "AwsSolutions-IAM5[Resource::*]",
         "Only ecr:GetAuthorizationToken uses Resource '*': it has no resource-level permissions, and pulling the image asset needs it.",
     )

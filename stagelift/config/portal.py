@@ -35,6 +35,8 @@ HTTPS_URL_PATTERN = r"^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63
 SECRETS_MANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$"
 GITHUB_ORGANIZATION_PATTERN = r"^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$"
 GITHUB_OIDC_PROVIDER_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
+# Names Cognito keeps for its own users and its social providers.
+RESERVED_PROVIDER_NAMES = frozenset({"cognito", "google", "facebook", "loginwithamazon", "signinwithapple"})
 # The e-mail claim most SAML identity providers (Entra ID, AD FS, Okta's default) send.
 SAML_EMAIL_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 
@@ -151,8 +153,8 @@ class PortalConfig(StageliftModel):
     )
     identity_provider_name: str = Field(
         default="Company",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 .-]{0,30}[A-Za-z0-9]$",
-        description="Name of the federated provider in Cognito, shown on its sign-in button",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$",
+        description="Name of the federated provider in Cognito (3-32 letters, digits, '.' or '-'; no spaces), shown on its sign-in button",
     )
     local_users: bool = Field(
         default=True,
@@ -163,7 +165,7 @@ class PortalConfig(StageliftModel):
     github_organization: str | None = Field(
         default=None,
         pattern=GITHUB_ORGANIZATION_PATTERN,
-        description="GitHub organisation whose repositories may publish TechDocs to the portal's bucket (an IAM role trusted by GitHub OIDC); unset = no role",
+        description="GitHub organisation, spelt as on GitHub (the trust condition is case-sensitive), whose repositories may publish TechDocs to the portal's bucket (an IAM role trusted by GitHub OIDC); unset = no role",
     )
     github_oidc_provider_arn: str | None = Field(
         default=None,
@@ -298,6 +300,11 @@ class PortalConfig(StageliftModel):
             raise ValueError(
                 "samlMetadataUrl and oidcIssuer are both set: give one company identity provider "
                 "(Cognito would keep a separate user per provider for the same person)"
+            )
+        if self.identity_provider_name.lower() in RESERVED_PROVIDER_NAMES:
+            raise ValueError(
+                f"identityProviderName = {self.identity_provider_name!r} is reserved by Cognito "
+                f"({', '.join(sorted(RESERVED_PROVIDER_NAMES))}, any case): choose another name"
             )
         if not self.local_users and self.federation is None:
             raise ValueError(

@@ -79,11 +79,13 @@ def test_local_users_off_leaves_only_the_company_provider(federation: dict[str, 
         ({"samlMetadataUrl": "http://login.example.com/metadata.xml"}, r"samlMetadataUrl = 'http://login.example.com/metadata.xml'"),
         ({**OIDC, "oidcClientSecretArn": "arn:aws:ssm:us-east-1:123456789012:parameter/secret"}, r"oidcClientSecretArn = 'arn:aws:ssm:"),
         ({"samlMetadataUrl": SAML_URL, "identityProviderName": "COGNITO_"}, r"identityProviderName = 'COGNITO_'"),
+        ({"samlMetadataUrl": SAML_URL, "identityProviderName": "My Company"}, r"identityProviderName = 'My Company'"),
+        ({"samlMetadataUrl": SAML_URL, "identityProviderName": "Cognito"}, r"identityProviderName = 'Cognito' is reserved by Cognito"),
         ({"githubOidcProviderArn": GITHUB_PROVIDER_ARN}, r"githubOidcProviderArn = .* is set but githubOrganization is not"),
         ({"githubOrganization": "acme_corp"}, r"githubOrganization = 'acme_corp'"),
         ({"githubOrganization": "acme", "githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"}, r"githubOidcProviderArn = 'arn:aws:iam::123456789012:oidc-provider/gitlab.com'"),
     ],
-    ids=["local-off-alone", "saml-and-oidc", "oidc-incomplete", "saml-http", "secret-not-secrets-manager", "provider-name", "github-provider-alone", "github-org", "github-provider-arn"],
+    ids=["local-off-alone", "saml-and-oidc", "oidc-incomplete", "saml-http", "secret-not-secrets-manager", "provider-name", "provider-name-space", "provider-name-reserved", "github-provider-alone", "github-org", "github-provider-arn"],
 )
 def test_bad_access_settings_are_refused_before_synthesis(context: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):

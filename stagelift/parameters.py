@@ -29,6 +29,16 @@ oidc-issuer                    String      its issuer without ``https://`` (IRSA
 node-architecture              String      ``arm64`` or ``amd64``: what images must be built for
 keda-operator-role-arn         String      KEDA operator role (``none`` without KEDA)
 =============================  ==========  ======================================================
+
+Backstage portal (``PortalStack``), ``/stagelift/<environment>/portal/<portal name>/<key>``:
+
+=============================  ==========  ======================================================
+key                            type        value
+=============================  ==========  ======================================================
+techdocs-bucket                String      bucket ``techdocs-cli publish --storage-name`` writes to
+techdocs-publisher-role-arn    String      role GitHub Actions of ``githubOrganization`` assume
+                                           to publish there (``none`` without an organisation)
+=============================  ==========  ======================================================
 """
 
 from __future__ import annotations
@@ -61,6 +71,13 @@ class EksParameter(StrEnum):
     KEDA_OPERATOR_ROLE_ARN = "keda-operator-role-arn"
 
 
+class PortalParameter(StrEnum):
+    """Keys the portal publishes under ``/stagelift/<environment>/portal/<portal name>/``."""
+
+    TECHDOCS_BUCKET = "techdocs-bucket"
+    TECHDOCS_PUBLISHER_ROLE_ARN = "techdocs-publisher-role-arn"
+
+
 def parameter_name(environment: str, piece: str, name: str, key: str) -> str:
     """``/stagelift/<environment>/<piece>/<name>/<key>``, each part checked.
 
@@ -82,3 +99,8 @@ def eks_parameter(environment: str, cluster_name: str, key: EksParameter) -> str
 def eks_parameter_prefix(environment: str, cluster_name: str) -> str:
     """The path every parameter of one EKS platform lives under (for IAM ``ssm:GetParameters*`` grants)."""
     return parameter_name(environment, "eks", cluster_name, "x")[: -len("/x")]
+
+
+def portal_parameter(environment: str, portal_name: str, key: PortalParameter) -> str:
+    """Name of one portal parameter, e.g. ``/stagelift/production/portal/backstage/techdocs-bucket``."""
+    return parameter_name(environment, "portal", portal_name, PortalParameter(key).value)

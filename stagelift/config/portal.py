@@ -34,6 +34,14 @@ ENVIRONMENTS: tuple[Environment, ...] = ("development", "staging", "production")
 MfaMode = Literal["OFF", "OPTIONAL", "ON"]
 RepositoryEncryption = Literal["AES256", "KMS"]
 AVAILABILITY_ZONE_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]"
+HTTPS_URL_PATTERN = r"^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:[0-9]{1,5})?(/[^\s?#]*)?(\?[^\s#]*)?$"
+SECRETS_MANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$"
+GITHUB_ORGANIZATION_PATTERN = r"^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$"
+GITHUB_OIDC_PROVIDER_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
+# Names Cognito keeps for its own users and its social providers.
+RESERVED_PROVIDER_NAMES = frozenset({"cognito", "google", "facebook", "loginwithamazon", "signinwithapple"})
+# The e-mail claim most SAML identity providers (Entra ID, AD FS, Okta's default) send.
+SAML_EMAIL_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 
 
 class PortalConfig(StageliftModel):
@@ -129,6 +137,51 @@ class PortalConfig(StageliftModel):
 
     # --- auth ----------------------------------------------------------------------------------------
     mfa: MfaMode = Field(description="Cognito MFA: OFF, OPTIONAL or ON")
+
+    # --- federation with the company's identity provider (one of SAML or OIDC) -------------------
+    saml_metadata_url: str | None = Field(
+        default=None,
+        pattern=HTTPS_URL_PATTERN,
+        description="SAML identity provider: its metadata URL (https); Cognito registers it and the portal's sign-in page offers it",
+    )
+    saml_email_attribute: str = Field(
+        default=SAML_EMAIL_CLAIM,
+        min_length=1,
+        max_length=256,
+        description="SAML assertion attribute holding the user's e-mail, mapped to Cognito's email",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        pattern=HTTPS_URL_PATTERN,
+        description="OIDC identity provider: issuer URL (https, serves /.well-known/openid-configuration); needs oidcClientId and oidcClientSecretArn",
+    )
+    oidc_client_id: str | None = Field(default=None, pattern=r"^[\x21-\x7e]{1,255}$", description="OIDC identity provider: client id registered for the portal's Cognito domain")
+    oidc_client_secret_arn: str | None = Field(
+        default=None,
+        pattern=SECRETS_MANAGER_ARN_PATTERN,
+        description="OIDC identity provider: Secrets Manager secret whose whole SecretString is the client secret; read by CloudFormation at deploy time (dynamic reference), never in the template",
+    )
+    identity_provider_name: str = Field(
+        default="Company",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$",
+        description="Name of the federated provider in Cognito (3-32 letters, digits, '.' or '-'; no spaces), shown on its sign-in button",
+    )
+    local_users: bool = Field(
+        default=True,
+        description="Cognito's own users (e-mail and password) may sign in; false (needs samlMetadataUrl or oidcIssuer) leaves only the company's identity provider",
+    )
+
+    # --- TechDocs publishing from GitHub Actions -----------------------------------------------------
+    github_organization: str | None = Field(
+        default=None,
+        pattern=GITHUB_ORGANIZATION_PATTERN,
+        description="GitHub organisation, spelt as on GitHub (the trust condition is case-sensitive), whose repositories may publish TechDocs to the portal's bucket (an IAM role trusted by GitHub OIDC); unset = no role",
+    )
+    github_oidc_provider_arn: str | None = Field(
+        default=None,
+        pattern=GITHUB_OIDC_PROVIDER_ARN_PATTERN,
+        description="The account's existing IAM OIDC provider for token.actions.githubusercontent.com (an account has at most one); unset = the stack creates it",
+    )
 
     # --- edge and data retention ---------------------------------------------------------------
     waf: bool = Field(
@@ -252,6 +305,12 @@ class PortalConfig(StageliftModel):
             raise ValueError(f"{', '.join(given)} given without vpcId")
         if self.repository_encryption == "KMS" and not self.customer_managed_key:
             raise ValueError("repositoryEncryption = 'KMS' encrypts with the portal's own key: set customerManagedKey = true as well")
+        self._check_federation()
+        if self.github_oidc_provider_arn is not None and self.github_organization is None:
+            raise ValueError(
+                f"githubOidcProviderArn = {self.github_oidc_provider_arn!r} is set but githubOrganization is not: "
+                "the provider is used only by the TechDocs publishing role, which needs the organisation it trusts"
+            )
         if self.min_capacity > self.max_capacity:
             raise ValueError(f"minCapacity = {self.min_capacity} is above maxCapacity = {self.max_capacity}")
         if self.has_image and not self.min_capacity <= self.desired_count <= self.max_capacity:
@@ -324,6 +383,34 @@ class PortalConfig(StageliftModel):
         if self.production:
             return f"production override, recorded reason: {self.production_overrides[key]}"
         return f"{self.environment} environment; production's default is {key} = {PROFILES['production'][key]}"
+
+    def _check_federation(self) -> None:
+        oidc = {"oidcIssuer": self.oidc_issuer, "oidcClientId": self.oidc_client_id, "oidcClientSecretArn": self.oidc_client_secret_arn}
+        given = [k for k, v in oidc.items() if v is not None]
+        if given and len(given) != len(oidc):
+            raise ValueError(f"{', '.join(oidc)} go together; missing: {', '.join(k for k in oidc if oidc[k] is None)}")
+        if self.saml_metadata_url is not None and self.oidc_issuer is not None:
+            raise ValueError(
+                "samlMetadataUrl and oidcIssuer are both set: give one company identity provider "
+                "(Cognito would keep a separate user per provider for the same person)"
+            )
+        if self.identity_provider_name.lower() in RESERVED_PROVIDER_NAMES:
+            raise ValueError(
+                f"identityProviderName = {self.identity_provider_name!r} is reserved by Cognito "
+                f"({', '.join(sorted(RESERVED_PROVIDER_NAMES))}, any case): choose another name"
+            )
+        if not self.local_users and self.federation is None:
+            raise ValueError(
+                "localUsers = false needs a company identity provider (samlMetadataUrl, or oidcIssuer with oidcClientId "
+                "and oidcClientSecretArn): otherwise nobody could sign in"
+            )
+
+    @property
+    def federation(self) -> Literal["SAML", "OIDC"] | None:
+        """The company identity provider's protocol, or None without federation."""
+        if self.saml_metadata_url is not None:
+            return "SAML"
+        return "OIDC" if self.oidc_issuer is not None else None
 
     @property
     def zones(self) -> tuple[str, ...] | None:

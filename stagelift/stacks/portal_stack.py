@@ -48,4 +48,11 @@ class PortalStack(DeployTimeZonesStack):
         CfnOutput(self, "ClusterName", value=portal.service.cluster.cluster_name, description="ECS cluster running the portal")
         CfnOutput(self, "ServiceName", value=portal.service.service.service_name, description="ECS service of the portal")
         CfnOutput(self, "TechDocsBucketName", value=portal.techdocs_bucket.bucket_name, description="TechDocs publisher bucket (techdocs-cli publish --publisher-type awsS3)")
+        if portal.techdocs_publisher is not None:
+            CfnOutput(
+                self,
+                "TechDocsPublisherRoleArn",
+                value=portal.techdocs_publisher.role.role_arn,
+                description="Set as the GitHub organisation variable STAGELIFT_TECHDOCS_ROLE_ARN (and TechDocsBucketName as STAGELIFT_TECHDOCS_BUCKET): generated repositories publish their docs with it",
+            )
         CfnOutput(self, "AlarmTopicArn", value=portal.alarm_topic.topic.topic_arn, description="Subscribe on-call here")

@@ -15,6 +15,21 @@ CASES: dict[str, dict[str, object]] = {
     "staging": {"environment": "staging", **DOMAIN},
     "staging-existing-vpc-and-certificate": {"environment": "staging", **EXISTING_VPC, "domainName": "portal.example.org", "hostedZoneId": None, "hostedZoneName": None, "certificateArn": CERTIFICATE_ARN},
     "production": {"environment": "production", **DOMAIN, "imageTag": "v1"},
+    "development-oidc-federation-techdocs-publisher": {
+        "environment": "development",
+        "oidcIssuer": "https://idp.example.com",
+        "oidcClientId": "portal",
+        "oidcClientSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:portal/oidc-AbCdEf",
+        "localUsers": False,
+        "githubOrganization": "acme",
+    },
+    "production-saml-federation-existing-github-provider": {
+        "environment": "production",
+        **DOMAIN,
+        "samlMetadataUrl": "https://login.example.com/metadata.xml",
+        "githubOrganization": "acme",
+        "githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+    },
 }
 
 

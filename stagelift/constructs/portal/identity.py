@@ -25,6 +25,10 @@ MFA: dict[str, cognito.Mfa] = {"OFF": cognito.Mfa.OFF, "OPTIONAL": cognito.Mfa.O
 class PortalIdentity(Construct):
     """User pool with a strong password policy, MFA per profile, threat protection and email recovery.
 
+    With ``config.saml_metadata_url`` or ``config.oidc_issuer`` the company's identity provider is
+    registered (``federated_provider``) and offered by the app client; ``config.local_users``
+    false leaves it as the only way in.
+
     The app client uses the authorization-code flow with a client secret. Client id and secret
     are copied into a Secrets Manager secret by CloudFormation itself (``ClientSecret``
     attribute), so no custom resource reads them and they reach the tasks only as secrets.
@@ -64,6 +68,11 @@ class PortalIdentity(Construct):
         self.domain = self.user_pool.add_domain(
             "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"{config.portal_name}-{config.environment}-{Aws.ACCOUNT_ID}")
         )
+        self.federated_provider = self._federate(config)
+        providers = [cognito.UserPoolClientIdentityProvider.COGNITO] if config.local_users else []
+        if self.federated_provider is not None:
+            # A Ref to the provider: Cognito refuses a client naming a provider that does not exist yet.
+            providers.append(cognito.UserPoolClientIdentityProvider.custom(self.federated_provider.provider_name))
         self.client = self.user_pool.add_client(
             "PortalClient",
             generate_secret=True,
@@ -74,7 +83,7 @@ class PortalIdentity(Construct):
                 callback_urls=[f"{url}{OIDC_CALLBACK_PATH}" for url in base_urls],
                 logout_urls=list(base_urls),
             ),
-            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            supported_identity_providers=providers,
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             access_token_validity=Duration.hours(1),
@@ -105,6 +114,36 @@ class PortalIdentity(Construct):
         ]
         if config.mfa != "ON":
             acknowledge(self.user_pool, "AwsSolutions-COG2", f"MFA is {config.mfa} ({config.why_weakened('mfa')}).")
+
+    def _federate(self, config: PortalConfig) -> cognito.UserPoolIdentityProviderSaml | cognito.UserPoolIdentityProviderOidc | None:
+        """The company's identity provider, registered in the pool with the e-mail mapped (Backstage resolves users by it)."""
+        if config.saml_metadata_url is not None:
+            return cognito.UserPoolIdentityProviderSaml(
+                self,
+                "CompanySaml",
+                user_pool=self.user_pool,
+                name=config.identity_provider_name,
+                metadata=cognito.UserPoolIdentityProviderSamlMetadata.url(config.saml_metadata_url),
+                attribute_mapping=cognito.AttributeMapping(email=cognito.ProviderAttribute.other(config.saml_email_attribute)),
+            )
+        if config.oidc_issuer is not None:
+            assert config.oidc_client_id is not None and config.oidc_client_secret_arn is not None  # checked by the config
+            # The construct takes the secret as a string: a Secrets Manager dynamic reference
+            # ({{resolve:secretsmanager:...}}) that CloudFormation resolves at deploy time, so the
+            # secret is never in the template, the cloud assembly or the stack's parameters.
+            secret = SecretValue.secrets_manager(config.oidc_client_secret_arn).unsafe_unwrap()
+            return cognito.UserPoolIdentityProviderOidc(
+                self,
+                "CompanyOidc",
+                user_pool=self.user_pool,
+                name=config.identity_provider_name,
+                issuer_url=config.oidc_issuer,
+                client_id=config.oidc_client_id,
+                client_secret=secret,
+                scopes=["openid", "email", "profile"],
+                attribute_mapping=cognito.AttributeMapping(email=cognito.ProviderAttribute.other("email")),
+            )
+        return None
 
     @property
     def metadata_url(self) -> str:

@@ -6,11 +6,14 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from ...config.portal import PortalConfig
+from ...parameters import NONE, PortalParameter, portal_parameter
 from ..alarms import AlarmTopic
 from ..keys import allow_cloudwatch_logs
 from ..nag import acknowledge, default_policy
@@ -22,6 +25,7 @@ from .edge import PortalEdge
 from .identity import PortalIdentity
 from .network import PortalNetwork
 from .service import PortalService
+from .techdocs_publisher import TechDocsPublisher
 
 # Origins Cognito accepts for a development portal without a domain: a developer's own
 # `yarn dev` (frontend 3000, backend 7007). Cognito refuses plain-HTTP callbacks elsewhere.
@@ -34,7 +38,8 @@ class BackstagePortal(Construct):
     Every value comes from ``config`` (see ``stagelift.config.PortalConfig``); the construct
     performs no lookups, so it synthesizes offline. Important children are attributes:
     ``key`` (the customer-managed key, None unless ``config.customer_managed_key``), ``network``,
-    ``database``, ``identity``, ``edge``, ``service``, ``techdocs_bucket``, ``alarm_topic``.
+    ``database``, ``identity``, ``edge``, ``service``, ``techdocs_bucket``, ``techdocs_publisher`` (None
+    without ``config.github_organization``), ``parameters`` (SSM, see ``stagelift.parameters``), ``alarm_topic``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: PortalConfig, image: ecs.ContainerImage | None = None) -> None:
@@ -127,9 +132,31 @@ class BackstagePortal(Construct):
                 f"AwsSolutions-IAM5[{finding}]",
                 "TechDocs publishes and reads pages under any key of its own bucket; every wildcard is limited to that bucket and its objects.",
             )
+        self.techdocs_publisher: TechDocsPublisher | None = None
+        if config.github_organization is not None:
+            provider = (
+                iam.OidcProviderNative.from_oidc_provider_arn(self, "GitHubOidcProvider", config.github_oidc_provider_arn)
+                if config.github_oidc_provider_arn
+                else None
+            )
+            self.techdocs_publisher = TechDocsPublisher(
+                self, "TechDocsPublisher", bucket=self.techdocs_bucket, organization=config.github_organization, provider=provider
+            )
+        self.parameters = self._publish(config)
         self.alarm_topic = AlarmTopic(self, "Alarms", email=config.alarm_email, retain=config.retain_data)
         self._add_alarms()
         tag_service(self, service=config.portal_name, tier="portal", owner="platform-team", environment=config.environment)
+
+    def _publish(self, config: PortalConfig) -> dict[PortalParameter, ssm.StringParameter]:
+        """SSM parameters a service repository's set-up reads (see ``stagelift.parameters``)."""
+        values = {
+            PortalParameter.TECHDOCS_BUCKET: self.techdocs_bucket.bucket_name,
+            PortalParameter.TECHDOCS_PUBLISHER_ROLE_ARN: self.techdocs_publisher.role.role_arn if self.techdocs_publisher else NONE,
+        }
+        return {
+            key: ssm.StringParameter(self, f"Parameter-{key.value}", parameter_name=portal_parameter(config.environment, config.portal_name, key), string_value=value)
+            for key, value in values.items()
+        }
 
     def _add_alarms(self) -> None:
         topic = self.alarm_topic

@@ -24,6 +24,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from .nag import acknowledge, default_policy
+from .dependencies import drop_function_role_dependencies
 
 FUNCTION_DIR = Path(__file__).resolve().parent.parent / "functions" / "database_users"
 # The function's driver: pure Python, copied with its own dependencies from this environment.
@@ -127,6 +128,8 @@ class DatabaseUsers(Construct):
             (so a key policy can name them before they exist); default generated names.
         """
         super().__init__(scope, id)
+        # The handler functions aws-cdk-lib generates here name their role twice (W3005).
+        drop_function_role_dependencies(self)
         self._user_secrets: list[secretsmanager.ISecret] = []
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, description="Database users function: PostgreSQL and HTTPS to Secrets Manager", allow_all_outbound=True

@@ -26,6 +26,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from .eks_nag import acknowledge_rules
+from .dependencies import drop_function_role_dependencies
 
 RDS_IAM_ROLE = "rds_iam"
 # Any fixed 64-bit key shared by every run against the same cluster ("iamuser" in ASCII).
@@ -72,6 +73,8 @@ class IamDatabaseUser(Construct):
         :param database: the database it works in (CONNECT, and CREATE on ``public``).
         """
         super().__init__(scope, id)
+        # The handler functions aws-cdk-lib generates here name their role twice (W3005).
+        drop_function_role_dependencies(self)
         if cluster.secret is None:
             raise ValueError("cluster has no master secret: the Data API runs the statement with it")
         self.user = user

@@ -13,6 +13,7 @@ from ..config.network import subnet_layout
 from ..zones import zone_names_or_tokens
 from .log_encryption import log_group_key
 from .nag import acknowledge
+from .dependencies import drop_function_role_dependencies
 
 PUBLIC = "public"
 PRIVATE = "private"
@@ -98,6 +99,8 @@ class ServiceNetwork(ThreeTierSubnets, Construct):
                 ec2.SubnetConfiguration(name=ISOLATED, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=layout.isolated),
             ],
         )
+        # The default security group's restriction handler (aws-cdk-lib) names its role twice (W3005).
+        drop_function_role_dependencies(self)
         self.flow_log_group: logs.LogGroup | None = None
         if flow_logs:
             self.flow_log_group = add_flow_logs(self, self.vpc, retention=flow_log_retention, retain=retain)

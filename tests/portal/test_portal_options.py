@@ -176,14 +176,19 @@ def test_rotation_uses_alternating_users_for_the_app_and_single_user_for_the_mas
 
 def test_rotation_period_is_configurable() -> None:
     portal = synth_profile("production", **DOMAIN, rotationDays=7)
-    assert portal.one("AWS::SecretsManager::RotationSchedule")["Properties"]["RotationRules"]["ScheduleExpression"] == "rate(7 days)"
+    schedules = portal.of_type("AWS::SecretsManager::RotationSchedule").values()
+    # The application user's and the master secret's rotations both follow rotationDays.
+    assert [s["Properties"]["RotationRules"]["ScheduleExpression"] for s in schedules] == ["rate(7 days)"] * 2
 
 
 # --- overriding profile values --------------------------------------------------------------------------------------
 
 
 def test_any_profile_value_can_be_overridden_from_context() -> None:
-    portal = synth_profile("production", **DOMAIN, databaseInstanceClass="db.r7g.xlarge", taskCpu=4096, taskMemoryMib=8192, logRetentionDays=365, mfa="OPTIONAL")
+    portal = synth_profile(
+        "production", **DOMAIN, databaseInstanceClass="db.r7g.xlarge", taskCpu=4096, taskMemoryMib=8192, logRetentionDays=365, mfa="OPTIONAL",
+        productionOverrides={"mfa": "Sign-in is federated; the company identity provider enforces MFA"},
+    )
     portal.template.has_resource_properties("AWS::RDS::DBInstance", {"DBInstanceClass": "db.r7g.xlarge"})
     portal.template.has_resource_properties("AWS::ECS::TaskDefinition", {"Cpu": "4096", "Memory": "8192"})
     portal.template.has_resource_properties("AWS::Cognito::UserPool", {"MfaConfiguration": "OPTIONAL"})

@@ -7,7 +7,8 @@ on ECS Fargate with RDS PostgreSQL (development / staging / production).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+import json
 import re
 from typing import Literal, Self
 
@@ -124,6 +125,22 @@ class PortalConfig(StageliftModel):
     load_balancer_deletion_protection: bool = Field(description="Refuse to delete the load balancer")
     retain_data: bool = Field(description="Keep database snapshot, buckets, repository and user pool when the stack is deleted")
     alarm_email: str | None = Field(default=None, pattern=EMAIL_PATTERN, description="Subscribe this address to the alarm topic")
+    production_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description="Production only: the reason for each production safeguard you weaken, keyed by its context key "
+        '(e.g. {"mfa": "SSO enforces MFA upstream"}); recorded in the acknowledgments and the template metadata',
+    )
+
+    @field_validator("production_overrides", mode="before")
+    @classmethod
+    def _parse_overrides(cls, value: object) -> object:
+        # `cdk synth -c productionOverrides='{"mfa": "..."}'` passes a JSON string.
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"expected a JSON object of setting -> reason ({error.msg})") from None
+        return value
 
     @field_validator("availability_zones", "public_subnet_ids", "private_subnet_ids", "isolated_subnet_ids", mode="before")
     @classmethod
@@ -207,9 +224,48 @@ class PortalConfig(StageliftModel):
             raise ValueError(f"performanceInsightsRetentionDays = {pi}: Performance Insights keeps 7 days or a multiple of 31 days up to 731")
         if self.database_multi_az and self.max_azs < 2:
             raise ValueError("databaseMultiAz needs maxAzs >= 2")
+        self._check_production_overrides()
         if self.availability_zones is not None and self.vpc_id is None and len(self.availability_zones) < self.max_azs:
             raise ValueError(f"availabilityZones lists {len(self.availability_zones)} zones but maxAzs = {self.max_azs}")
         return self
+
+    def weakened_safeguards(self) -> dict[str, str]:
+        """Production safeguards this configuration sets below production's default: context key -> value."""
+        return {key: str(_value(self, key)) for key, weaker in PRODUCTION_SAFEGUARDS.items() if weaker(_value(self, key))}
+
+    def _check_production_overrides(self) -> None:
+        if not self.production:
+            if self.production_overrides:
+                raise ValueError(
+                    f"productionOverrides = {sorted(self.production_overrides)}: only environment = 'production' records overrides; "
+                    f"{self.environment!r} may set its values directly"
+                )
+            return
+        unknown = sorted(set(self.production_overrides) - set(PRODUCTION_SAFEGUARDS))
+        if unknown:
+            raise ValueError(f"productionOverrides names {unknown}: allowed keys are {', '.join(PRODUCTION_SAFEGUARDS)}")
+        weakened = self.weakened_safeguards()
+        for key, value in weakened.items():
+            reason = self.production_overrides.get(key, "").strip()
+            if len(reason) < 20:
+                default = PROFILES["production"][key]
+                raise ValueError(
+                    f"{key} = {value} weakens production's default ({default}): keep the default, or record why in "
+                    f'productionOverrides (e.g. -c productionOverrides=\'{{"{key}": "<reason, 20+ characters>"}}\'); '
+                    "the reason goes into the cdk-nag acknowledgment and the template metadata"
+                )
+        stale = sorted(set(self.production_overrides) - set(weakened))
+        if stale:
+            raise ValueError(f"productionOverrides gives reasons for {stale}, which keep production's default: drop them")
+
+    def why_weakened(self, key: str) -> str:
+        """Why the safeguard ``key`` is below production's default, for an acknowledgment reason.
+
+        Production: the recorded override. Other environments: the profile, and what production does.
+        """
+        if self.production:
+            return f"production override, recorded reason: {self.production_overrides[key]}"
+        return f"{self.environment} environment; production's default is {key} = {PROFILES['production'][key]}"
 
     @property
     def zones(self) -> tuple[str, ...]:
@@ -296,6 +352,24 @@ PROFILES: dict[Environment, dict[str, object]] = {
         "rotateDatabaseCredentials": True,
         "waf": True,
     },
+}
+
+def _value(config: PortalConfig, key: str) -> object:
+    return getattr(config, next(n for n, f in PortalConfig.model_fields.items() if (f.alias or n) == key))
+
+
+# Settings that protect a production portal (context key -> "is this value weaker than production's?").
+# Weakening one in production needs a reason in productionOverrides.
+PRODUCTION_SAFEGUARDS: dict[str, Callable[[object], bool]] = {
+    "mfa": lambda v: v != "ON",
+    "databaseMultiAz": lambda v: v is False,
+    "databaseDeletionProtection": lambda v: v is False,
+    "databaseBackupRetentionDays": lambda v: int(v) < 30,  # type: ignore[call-overload]
+    "rotateDatabaseCredentials": lambda v: v is False,
+    "retainData": lambda v: v is False,
+    "waf": lambda v: v is False,
+    "loadBalancerDeletionProtection": lambda v: v is False,
+    "flowLogs": lambda v: v is False,
 }
 
 CONTEXT_KEYS: tuple[str, ...] = tuple(f.alias or n for n, f in PortalConfig.model_fields.items())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from aws_cdk import Duration, Names, RemovalPolicy, Token
+from aws_cdk import ArnFormat, Duration, Names, RemovalPolicy, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
@@ -21,6 +21,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from .database_users import DatabaseUsers
 from .nag import acknowledge
 
 DatabaseEngine = Literal["postgres", "aurora-serverless"]
@@ -162,21 +163,31 @@ class DynamoTable(Construct):
 
 
 class PostgresDatabase(Construct):
-    """PostgreSQL on RDS (``engine="postgres"``) or Aurora PostgreSQL Serverless v2.
+    """PostgreSQL on RDS (``engine="postgres"``) or Aurora PostgreSQL Serverless v2: the one database block.
 
-    Always: isolated subnets (unless ``subnets``), encrypted storage, master credentials
-    generated into Secrets Manager, IAM database authentication, 7 days of automated backups
-    (30 in production), the ``postgresql`` log exported to CloudWatch Logs into a log group this
-    construct owns (retention set natively, no log-retention Lambda), Performance Insights on
-    instance classes that support it, a dedicated security group with no outbound rules.
+    The portal and every tier build their database from this class, so a fix lands once.
 
-    Production: deletion protection, RemovalPolicy.SNAPSHOT, Multi-AZ (a standby instance for
-    RDS, a reader scaling with the writer in a second AZ for Aurora), the master secret and the
-    log group retained. Non-production: DESTROY.
+    Always: isolated subnets (unless ``subnets``), encrypted storage, TLS required
+    (``rds.force_ssl``), master credentials generated into Secrets Manager, IAM database
+    authentication, automated backups, the PostgreSQL logs exported to CloudWatch Logs into log
+    groups this construct owns (retention set natively, no log-retention Lambda), Database
+    Insights (standard mode, Performance Insights on: RDS for PostgreSQL supports it on every
+    class, micro and small burstables included), Enhanced Monitoring (RDS), a dedicated security
+    group with no outbound rules.
+
+    ``production`` sets the defaults that cost money and protect data: deletion protection,
+    RemovalPolicy.SNAPSHOT, Multi-AZ (a standby for RDS, a reader scaling with the writer for
+    Aurora), 30-day backups, the master secret and the log groups retained. Each can be set
+    on its own (``multi_az``, ``deletion_protection``, ``retain``, ``backup_retention_days``).
+
+    Applications never receive the master secret: ``add_application_user`` gives each its own
+    user and secret, created at deploy time by a ``DatabaseUsers`` function (the only reader of
+    the master secret), optionally rotated with the alternating-users strategy.
 
     The instance / cluster identifier is derived from the construct path (``db-...`` or
-    ``aurora-...``) so the log group can exist before the database starts writing to it; a
-    change that needs a replacement therefore needs a new construct id.
+    ``aurora-...``) unless ``identifier`` is given, so the log groups can exist before the
+    database starts writing to them; a change that needs a replacement therefore needs a new
+    construct id.
     """
 
     def __init__(
@@ -188,33 +199,57 @@ class PostgresDatabase(Construct):
         production: bool,
         engine: DatabaseEngine = "postgres",
         allowed_from: ec2.ISecurityGroup | None = None,
-        database_name: str = "app",
+        database_name: str | None = "app",
         subnets: ec2.SubnetSelection | None = None,
         instance_type: ec2.InstanceType | None = None,
         allocated_storage_gib: int = 20,
+        max_allocated_storage_gib: int | None = None,
         min_capacity: float = 0.5,
         max_capacity: float = 4,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         rotation_days: int | None = None,
         rotation_subnets: ec2.SubnetSelection | None = None,
+        master_username: str = "postgres",
+        identifier: str | None = None,
+        multi_az: bool | None = None,
+        deletion_protection: bool | None = None,
+        retain: bool | None = None,
+        backup_retention_days: int | None = None,
+        performance_insights_retention: rds.PerformanceInsightRetention = rds.PerformanceInsightRetention.DEFAULT,
+        encryption_key: kms.IKey | None = None,
+        users_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         """
         :param vpc: VPC the database lives in.
-        :param production: deletion protection, snapshot on delete, Multi-AZ, 30-day backups.
+        :param production: default for multi_az, deletion_protection, retain (True) and backups (30 days, else 7).
         :param engine: ``postgres`` (RDS instance) or ``aurora-serverless`` (Aurora Serverless v2); default postgres.
         :param allowed_from: security group allowed to connect on the PostgreSQL port; default none (call ``allow_from`` later).
-        :param database_name: database created at launch; default ``app``.
+        :param database_name: database created at launch; default ``app`` (None: only ``postgres``).
         :param subnets: default the VPC's isolated subnets (private ones if it has none; never public).
         :param instance_type: RDS instance class; default t4g.micro (m7g.large in production). Ignored for Aurora.
-        :param allocated_storage_gib: RDS storage, autoscaling up to 5x; default 20. Ignored for Aurora.
+        :param allocated_storage_gib: RDS storage; default 20. Ignored for Aurora.
+        :param max_allocated_storage_gib: RDS storage autoscaling ceiling; default 5x allocated_storage_gib.
         :param min_capacity: Aurora Serverless v2 minimum ACUs; default 0.5.
         :param max_capacity: Aurora Serverless v2 maximum ACUs; default 4.
-        :param log_retention: retention of the exported PostgreSQL log; default one month.
-        :param rotation_days: rotate the master password every N days with the AWS-published
-            single-user rotation application (a Lambda in the VPC, which must reach the Secrets
-            Manager API: needs ``rotation_subnets`` with egress or an interface endpoint); default
-            none, and the unrotated secret is acknowledged to cdk-nag with that reason.
-        :param rotation_subnets: subnets of the rotation Lambda; default the private-with-egress subnets.
+        :param log_retention: retention of the exported PostgreSQL logs; default one month.
+        :param rotation_days: rotate the master password every N days with Secrets Manager's hosted
+            single-user rotation (a Lambda in ``rotation_subnets``, which must reach the Secrets
+            Manager API through a NAT route or an interface endpoint), and application users'
+            passwords with the alternating-users rotation; default none (unrotated secrets are
+            acknowledged to cdk-nag with that reason). Costs one rotation function per secret.
+        :param rotation_subnets: subnets of the rotation functions; default the private-with-egress subnets.
+        :param master_username: the master user's name (create-only: changing it replaces the database); default ``postgres``.
+        :param identifier: instance / cluster identifier; default derived from the construct path.
+        :param multi_az: standby (RDS) or reader (Aurora) in a second AZ; default ``production``.
+        :param deletion_protection: default ``production``.
+        :param retain: snapshot on delete and keep the master secret and log groups; default ``production``.
+        :param backup_retention_days: automated backups (1-35 days); default 30 in production, else 7.
+        :param performance_insights_retention: default 7 days (free).
+        :param encryption_key: customer managed key for storage, secrets, log groups and Performance
+            Insights; default AWS managed keys. Storage encryption is create-only: giving a key to
+            an existing database replaces it (restore from a snapshot instead).
+        :param users_subnets: subnets of the function that creates application users (needs a
+            route to Secrets Manager); default the private-with-egress subnets.
         """
         super().__init__(scope, id)
         if engine not in ("postgres", "aurora-serverless"):
@@ -225,27 +260,72 @@ class PostgresDatabase(Construct):
             raise ValueError(f"min_capacity = {min_capacity} and max_capacity = {max_capacity}: need 0 <= min <= max <= 256 ACUs")
         if rotation_days is None and rotation_subnets is not None:
             raise ValueError("rotation_subnets places the rotation Lambda: it needs rotation_days")
+        if backup_retention_days is not None and not 1 <= backup_retention_days <= 35:
+            raise ValueError(f"backup_retention_days = {backup_retention_days}: RDS keeps 1-35 days of automated backups")
         self.engine = engine
         self.production = production
+        self.vpc = vpc
+        self.multi_az = production if multi_az is None else multi_az
+        self.deletion_protection = production if deletion_protection is None else deletion_protection
+        self.retain = production if retain is None else retain
+        self.rotation_days = rotation_days
+        self.encryption_key = encryption_key
+        self.database_name = database_name
+        self._users_subnets = users_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        self._rotation_subnets = rotation_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        self._log_retention = log_retention
         placement = _isolated_or(vpc, subnets)
-        removal = RemovalPolicy.SNAPSHOT if production else RemovalPolicy.DESTROY
-        backups = Duration.days(30 if production else 7)
+        removal = RemovalPolicy.SNAPSHOT if self.retain else RemovalPolicy.DESTROY
+        kept = RemovalPolicy.RETAIN if self.retain else RemovalPolicy.DESTROY
+        backups = Duration.days(backup_retention_days or (30 if production else 7))
 
-        self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=vpc, description=f"PostgreSQL {self.node.path}", allow_all_outbound=False
-        )
-        credentials = rds.Credentials.from_generated_secret("postgres")
+        self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description=self._security_group_description(), allow_all_outbound=False)
+        credentials = rds.Credentials.from_generated_secret(master_username, encryption_key=encryption_key)
         self.instance: rds.DatabaseInstance | None = None
         self.cluster: rds.DatabaseCluster | None = None
+        kind = "instance" if engine == "postgres" else "cluster"
+        self.identifier = identifier or _physical_id(self, "db" if engine == "postgres" else "aurora", 60)
+        exports = LOG_EXPORTS[engine]
+        self.log_groups = [
+            logs.LogGroup(
+                self,
+                self._log_group_id(export),
+                log_group_name=f"/aws/rds/{kind}/{self.identifier}/{export}",
+                retention=log_retention,
+                encryption_key=encryption_key,
+                removal_policy=kept,
+            )
+            for export in exports
+        ]
+        self.log_group = self.log_groups[0]
+        self._users_log_prefix = f"/stagelift/{self.identifier}/database-users"
+        if encryption_key is not None:
+            # CloudWatch Logs encrypts with the key as logs.<region>.amazonaws.com, limited to this
+            # database's log groups (names known before they exist: no circular reference).
+            stack = Stack.of(self)
+            encryption_key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                    actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    resources=["*"],
+                    conditions={
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": [
+                                stack.format_arn(service="logs", resource="log-group", resource_name=f"{prefix}/*", arn_format=ArnFormat.COLON_RESOURCE_NAME)
+                                for prefix in (f"/aws/rds/{kind}/{self.identifier}", self._users_log_prefix)
+                            ]
+                        }
+                    },
+                )
+            )
 
         if engine == "postgres":
-            identifier = _physical_id(self, "db", 60)
-            log_group = logs.LogGroup(
+            parameters = rds.ParameterGroup(
                 self,
-                "PostgresqlLog",
-                log_group_name=f"/aws/rds/instance/{identifier}/postgresql",
-                retention=log_retention,
-                removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
+                "Parameters",
+                engine=rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSION),
+                description=self._parameters_description(),
+                parameters={"rds.force_ssl": "1", "log_connections": "1", "log_min_duration_statement": "1000"},
             )
             instance_type = instance_type or (
                 ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE)
@@ -256,60 +336,61 @@ class PostgresDatabase(Construct):
                 self,
                 "Instance",
                 engine=rds.DatabaseInstanceEngine.postgres(version=POSTGRES_VERSION),
-                instance_identifier=identifier,
+                instance_identifier=self.identifier,
                 instance_type=instance_type,
                 vpc=vpc,
                 vpc_subnets=placement,
                 security_groups=[self.security_group],
+                port=POSTGRES_PORT,
                 credentials=credentials,
                 database_name=database_name,
+                parameter_group=parameters,
                 allocated_storage=allocated_storage_gib,
-                max_allocated_storage=allocated_storage_gib * 5,
+                max_allocated_storage=max_allocated_storage_gib or allocated_storage_gib * 5,
                 storage_type=rds.StorageType.GP3,
                 storage_encrypted=True,
+                storage_encryption_key=encryption_key,
                 iam_authentication=True,
-                multi_az=production,
-                deletion_protection=production,
+                multi_az=self.multi_az,
+                deletion_protection=self.deletion_protection,
                 backup_retention=backups,
-                delete_automated_backups=not production,
+                preferred_backup_window="03:00-04:00",
+                preferred_maintenance_window="sun:04:30-sun:05:30",
+                delete_automated_backups=not self.retain,
                 copy_tags_to_snapshot=True,
-                cloudwatch_logs_exports=["postgresql"],
-                enable_performance_insights=_performance_insights_supported(instance_type),
+                cloudwatch_logs_exports=list(exports),
+                database_insights_mode=rds.DatabaseInsightsMode.STANDARD,
+                enable_performance_insights=True,
+                performance_insight_retention=performance_insights_retention,
+                performance_insight_encryption_key=encryption_key,
+                monitoring_interval=Duration.seconds(60),
                 auto_minor_version_upgrade=True,
                 publicly_accessible=False,
                 removal_policy=removal,
             )
-            self.instance.node.add_dependency(log_group)
-            self.secret: secretsmanager.ISecret = self.instance.secret  # type: ignore[assignment]
             self.endpoint_address: str = self.instance.db_instance_endpoint_address
             self.endpoint_port: str = self.instance.db_instance_endpoint_port
             self._resource: rds.DatabaseInstance | rds.DatabaseCluster = self.instance
-            if not production:
-                acknowledge(
-                    self.instance,
-                    "AwsSolutions-RDS3",
-                    "Non-production database: a single-AZ instance halves the cost; production=True turns Multi-AZ on.",
-                )
+            acknowledge(
+                self.instance.node.find_child("MonitoringRole"),
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]",
+                "Enhanced Monitoring requires exactly this AWS managed policy; it only lets RDS write OS metrics to its own log group.",
+            )
+            if not self.multi_az:
+                acknowledge(self.instance, "AwsSolutions-RDS3", f"Single-AZ instance (multi_az off{self._why_off('multi_az')}): half the cost, no standby for an AZ outage.")
         else:
-            identifier = _physical_id(self, "aurora", 60)
-            log_group = logs.LogGroup(
-                self,
-                "PostgresqlLog",
-                log_group_name=f"/aws/rds/cluster/{identifier}/postgresql",
-                retention=log_retention,
-                removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
-            )
-            readers = (
-                [rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True, enable_performance_insights=True)]
-                if production
-                else None
-            )
+            insights = {
+                "enable_performance_insights": True,
+                "performance_insight_retention": performance_insights_retention,
+                "performance_insight_encryption_key": encryption_key,
+            }
+            readers = [rds.ClusterInstance.serverless_v2("Reader", scale_with_writer=True, **insights)] if self.multi_az else None  # type: ignore[arg-type]
             self.cluster = rds.DatabaseCluster(
                 self,
                 "Cluster",
                 engine=rds.DatabaseClusterEngine.aurora_postgres(version=AURORA_POSTGRES_VERSION),
-                cluster_identifier=identifier,
-                writer=rds.ClusterInstance.serverless_v2("Writer", enable_performance_insights=True),
+                cluster_identifier=self.identifier,
+                writer=rds.ClusterInstance.serverless_v2("Writer", **insights),  # type: ignore[arg-type]
                 readers=readers,
                 serverless_v2_min_capacity=min_capacity,
                 serverless_v2_max_capacity=max_capacity,
@@ -319,65 +400,151 @@ class PostgresDatabase(Construct):
                 credentials=credentials,
                 default_database_name=database_name,
                 storage_encrypted=True,
+                storage_encryption_key=encryption_key,
                 iam_authentication=True,
-                deletion_protection=production,
+                deletion_protection=self.deletion_protection,
                 backup=rds.BackupProps(retention=backups),
-                delete_automated_backups=not production,
+                delete_automated_backups=not self.retain,
                 copy_tags_to_snapshot=True,
-                cloudwatch_logs_exports=["postgresql"],
+                cloudwatch_logs_exports=list(exports),
+                database_insights_mode=rds.DatabaseInsightsMode.STANDARD,
                 removal_policy=removal,
             )
-            self.cluster.node.add_dependency(log_group)
-            self.secret = self.cluster.secret  # type: ignore[assignment]
             self.endpoint_address = self.cluster.cluster_endpoint.hostname
             self.endpoint_port = Token.as_string(self.cluster.cluster_endpoint.port)
             self._resource = self.cluster
-        self.log_group = log_group
+        for group in self.log_groups:
+            self._resource.node.add_dependency(group)
+        self.secret: secretsmanager.ISecret = self._resource.secret  # type: ignore[assignment]
+        self.master_secret = self.secret
         self.port = POSTGRES_PORT
-        # The master secret outlives a production database: a snapshot restore needs its password.
+        # The master secret outlives a retained database: a snapshot restore needs its password.
         master_secret = self._resource.node.find_child("Secret")
-        if production:
+        if self.retain:
             master_secret.apply_removal_policy(RemovalPolicy.RETAIN)  # type: ignore[attr-defined]
+        self.users: DatabaseUsers | None = None
+        self.application_secrets: dict[str, rds.DatabaseSecret] = {}
+        self.application_attachments: dict[str, secretsmanager.SecretTargetAttachment] = {}
 
         acknowledge(
             self._resource,
             "AwsSolutions-RDS11",
-            "The standard PostgreSQL port keeps every client and driver default working; only the service's security group may connect.",
+            "The standard PostgreSQL port keeps every client and driver default working; only the allowed security groups may connect.",
         )
-        if not production:
+        if not self.deletion_protection:
             acknowledge(
                 self._resource,
                 "AwsSolutions-RDS10",
-                "Non-production database: deletion protection off so a dev/staging stack can be torn down; production=True turns it on.",
+                f"Deletion protection off{self._why_off('deletion_protection')}: the stack can delete this database"
+                + (" (a final snapshot is kept)." if self.retain else " and its data."),
             )
         if rotation_days is not None:
-            rotation_placement = rotation_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-            self._resource.add_rotation_single_user(
-                automatically_after=Duration.days(rotation_days), vpc_subnets=rotation_placement
+            self.rotation_security_group = ec2.SecurityGroup(
+                self, "RotationSecurityGroup", vpc=vpc, description=f"Secrets Manager rotation functions of {self.node.path}"
+            )
+            self.allow_from(self.rotation_security_group, "Credential rotation functions")
+            self.master_rotation = self.secret.add_rotation_schedule(
+                "MasterRotation",
+                automatically_after=Duration.days(rotation_days),
+                hosted_rotation=secretsmanager.HostedRotation.postgre_sql_single_user(
+                    vpc=vpc, vpc_subnets=self._rotation_subnets, security_groups=[self.rotation_security_group]
+                ),
             )
         else:
             acknowledge(
                 master_secret,
                 "AwsSolutions-SMG4",
-                "Applications authenticate with IAM database tokens; this master secret is for break-glass administration. "
-                "Rotation needs a Lambda with a route to Secrets Manager, opt in with rotation_days.",
+                f"Master password not rotated (rotation_days unset{self._why_off('rotation')}): it is for administration and "
+                "for creating application users at deploy time; set rotation_days to rotate it (hosted single-user rotation).",
             )
         if allowed_from is not None:
             self.allow_from(allowed_from)
 
-    def allow_from(self, peer: ec2.ISecurityGroup) -> None:
+    # Overridable by a database whose log groups were named before this block existed.
+    def _log_group_id(self, export: str) -> str:
+        return f"{export.capitalize()}Log"
+
+    def _parameters_description(self) -> str:
+        return "PostgreSQL: TLS required, slow statements and connections logged"
+
+    def _security_group_description(self) -> str:
+        return f"PostgreSQL {self.node.path}"
+
+    def _why_off(self, setting: str) -> str:
+        """Appended to a reason: why a protective setting is off (overridden with recorded reasons)."""
+        return "" if self.production else ", not production"
+
+    def allow_from(self, peer: ec2.ISecurityGroup, description: str = "PostgreSQL from the service") -> None:
         """Let ``peer`` connect on the PostgreSQL port."""
-        self.security_group.add_ingress_rule(peer, ec2.Port.tcp(POSTGRES_PORT), "PostgreSQL from the service")
+        self.security_group.add_ingress_rule(peer, ec2.Port.tcp(POSTGRES_PORT), description)
 
     def grant_connect(self, grantee: iam.IGrantable, db_user: str) -> iam.Grant:
         """Allow ``grantee`` to sign IAM authentication tokens for ``db_user``."""
         return self._resource.grant_connect(grantee, db_user)
 
+    def add_application_user(self, id: str, *, username: str, grant_schema: bool = True) -> rds.DatabaseSecret:
+        """An application user with its own generated secret, created at deploy time; returns the secret.
 
-def _performance_insights_supported(instance_type: ec2.InstanceType) -> bool:
-    """Performance Insights is unavailable on the micro and small burstable classes."""
-    size = instance_type.to_string().split(".")[-1]
-    return size not in ("micro", "small")
+        The user may create databases and, with ``grant_schema``, tables in ``database_name``'s
+        public schema. With ``rotation_days`` its password rotates with the alternating-users
+        strategy (tasks started with the previous credentials keep connecting).
+
+        :param id: construct id of the secret (part of its logical id).
+        :param username: the PostgreSQL user name.
+        :param grant_schema: USAGE and CREATE on the public schema of ``database_name``; default True.
+        """
+        if self.users is None:
+            self.users = DatabaseUsers(
+                self,
+                "Users",
+                vpc=self.vpc,
+                subnets=self._users_subnets,
+                database_security_group=self.security_group,
+                host=self.endpoint_address,
+                port=POSTGRES_PORT,
+                database_name=self.database_name or "postgres",
+                master_secret=self.secret,
+                grant_schema=grant_schema and self.database_name is not None,
+                log_retention=self._log_retention,
+                encryption_key=self.encryption_key,
+                log_group_name_prefix=self._users_log_prefix if self.encryption_key is not None else None,
+            )
+        secret = rds.DatabaseSecret(
+            self,
+            id,
+            username=username,
+            master_secret=self.secret,
+            encryption_key=self.encryption_key,
+            # Characters a connection URL or a shell would need to escape.
+            exclude_characters=" %+~`#$&*()|[]{}:;<>?!'/@\"\\",
+        )
+        attachment = secret.attach(self._resource)
+        self.users.add_user(attachment)
+        self.application_secrets[username] = secret
+        self.application_attachments[username] = attachment
+        if self.rotation_days is not None:
+            # A rotation schedule rotates once when created: not before the user exists, and not
+            # while the users function reads the master password.
+            self.master_rotation.node.add_dependency(self.users.resource)
+            rotation = attachment.add_rotation_schedule(
+                "Rotation",
+                automatically_after=Duration.days(self.rotation_days),
+                hosted_rotation=secretsmanager.HostedRotation.postgre_sql_multi_user(
+                    master_secret=self.secret, vpc=self.vpc, vpc_subnets=self._rotation_subnets, security_groups=[self.rotation_security_group]
+                ),
+            )
+            rotation.node.add_dependency(self.users.resource)
+        else:
+            acknowledge(
+                secret,
+                "AwsSolutions-SMG4",
+                f"Application password not rotated (rotation_days unset{self._why_off('rotation')}); "
+                "set rotation_days to rotate it with alternating users.",
+            )
+        return secret
+
+
+LOG_EXPORTS: dict[str, tuple[str, ...]] = {"postgres": ("postgresql", "upgrade"), "aurora-serverless": ("postgresql",)}
 
 
 class RedisCache(Construct):

@@ -33,6 +33,8 @@ from .secure_bucket import SecureBucket
 from .tagging import tag_service
 
 EFS_MOUNT_PATH = "/mnt/data"
+# The application's own database user (owner of what it creates in the ``app`` database).
+DATABASE_USER = "app"
 
 
 class FargateService(Construct):
@@ -55,7 +57,8 @@ class FargateService(Construct):
     (SNS topic fanning out to an SQS queue with DLQ), ``enable_event_bus`` (EventBridge bus),
     ``enable_efs`` (encrypted EFS through an access point, TLS and IAM authorization),
     ``ses_sender_identity``. Credentials reach the container only as ``ecs.Secret``
-    (``DB_USERNAME``/``DB_PASSWORD``, ``REDIS_AUTH_TOKEN``); endpoints and names arrive as
+    (``DB_USERNAME``/``DB_PASSWORD`` of the service's own database user ``app``, created at
+    deploy time and never the master user; ``REDIS_AUTH_TOKEN``); endpoints and names arrive as
     plain environment variables.
 
     Attributes: ``vpc``, ``network`` (None when a VPC was given), ``cluster``, ``service``,
@@ -144,11 +147,22 @@ class FargateService(Construct):
         self.database: PostgresDatabase | None = None
         if config.database != "none":
             self.database = PostgresDatabase(
-                self, "Database", vpc=vpc, engine=config.database, production=production, allowed_from=self.security_group
+                self,
+                "Database",
+                vpc=vpc,
+                engine=config.database,
+                production=production,
+                allowed_from=self.security_group,
+                # Production rotates the master (single user) and the app's password (alternating users).
+                rotation_days=30 if production else None,
+                rotation_subnets=private if production else None,
+                users_subnets=private,
             )
+            # The tasks get their own user (created at deploy time), never the master credentials.
+            app_secret = self.database.add_application_user("AppSecret", username=DATABASE_USER)
             variables.update(DB_HOST=self.database.endpoint_address, DB_PORT=self.database.endpoint_port, DB_NAME="app")
-            container_secrets["DB_USERNAME"] = ecs.Secret.from_secrets_manager(self.database.secret, "username")
-            container_secrets["DB_PASSWORD"] = ecs.Secret.from_secrets_manager(self.database.secret, "password")
+            container_secrets["DB_USERNAME"] = ecs.Secret.from_secrets_manager(app_secret, "username")
+            container_secrets["DB_PASSWORD"] = ecs.Secret.from_secrets_manager(app_secret, "password")
 
         self.cache: RedisCache | None = None
         if config.enable_redis:
@@ -240,6 +254,9 @@ class FargateService(Construct):
             enable_ecs_managed_tags=True,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
         )
+        if self.database is not None and self.database.users is not None:
+            # Tasks start once their database user exists.
+            self.service.node.add_dependency(self.database.users)
         if self.file_system is not None:
             self.file_system.connections.allow_default_port_from(self.security_group, "NFS from the service's tasks")
             self.file_system.grant_read_write(task_role)

@@ -30,6 +30,9 @@ class PortalStack(Stack):
             description=f"Backstage developer portal ({config.environment}) - stagelift",
             termination_protection=config.production,
         )
+        if config.production_overrides:
+            # Weakened production safeguards and their reasons travel with the template.
+            self.add_metadata("StageliftProductionOverrides", {k: {"value": v, "reason": config.production_overrides[k]} for k, v in config.weakened_safeguards().items()})
         image: ecs.ContainerImage | None = portal_image_asset(config.portal_app_path) if config.portal_app_path else None
         self.portal = BackstagePortal(self, "Portal", config=config, image=image)
         portal = self.portal

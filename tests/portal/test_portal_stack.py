@@ -68,8 +68,10 @@ def test_security_groups_chain_load_balancer_to_tasks_to_database(portal: Synthe
     sources = {r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in db_rules}
     assert {r["FromPort"] for r in db_rules} == {5432}
     assert task_sg in sources and alb_sg not in sources
+    users_sg = logical_id(portal, p.database.users.security_group)
     rotation = portal.stack.portal.config.rotate_database_credentials
-    assert len(sources) == (2 if rotation else 1)
+    assert users_sg in sources
+    assert len(sources) == (3 if rotation else 2)
     # The load balancer may only talk to the tasks.
     egress = portal.resources[alb_sg]["Properties"].get("SecurityGroupEgress", [])
     separate = [r["Properties"] for r in portal.of_type("AWS::EC2::SecurityGroupEgress").values() if r["Properties"]["GroupId"] == {"Fn::GetAtt": [alb_sg, "GroupId"]}]
@@ -226,11 +228,31 @@ def test_credentials_reach_the_container_only_as_secrets(portal: SynthesizedPort
     plain = {e["Name"] for e in backstage["Environment"]}
     assert not plain & secret_names
     assert not any(word in name for name in plain for word in ("PASSWORD", "SECRET", "TOKEN"))
-    # The master credentials go to the bootstrap container alone, which must succeed first.
-    bootstrap = next(c for c in containers if c["Name"] == "DatabaseBootstrap")
-    assert {s["Name"] for s in bootstrap["Secrets"]} == {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "APP_INITIAL_PASSWORD"}
-    assert bootstrap["Essential"] is False
-    assert backstage["DependsOn"] == [{"ContainerName": "DatabaseBootstrap", "Condition": "SUCCESS"}]
+    assert [c["Name"] for c in containers] == ["Backstage"]
+
+
+def test_only_the_database_users_function_reads_the_master_secret(portal: SynthesizedPortal) -> None:
+    """Tasks never hold the master password: no container gets it, no task role may read it."""
+    database = portal.stack.portal.database
+    master = logical_id(portal, database.instance.node.find_child("Secret").node.find_child("Attachment"))
+    master_refs = [{"Ref": master}, {"Ref": logical_id(portal, database.instance.node.find_child("Secret"))}]
+    for container in portal.one("AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"]:
+        assert not any(any(json.dumps(ref) in json.dumps(s["ValueFrom"]) for ref in master_refs) for s in container.get("Secrets", [])), container["Name"]
+    readers = {
+        role["Ref"]
+        for policy in portal.of_type("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "secretsmanager:GetSecretValue" in json.dumps(statement["Action"]) and any(json.dumps(ref) in json.dumps(statement["Resource"]) for ref in master_refs)
+        for role in policy["Properties"]["Roles"]
+    }
+    assert readers == {logical_id(portal, database.users.function.role)}
+    # The users exist before a task starts: the service waits for the custom resource.
+    users = logical_id(portal, database.users.resource)
+    assert users in portal.one("AWS::ECS::Service")["DependsOn"]
+    portal.template.has_resource_properties(
+        "Custom::DatabaseUsers",
+        {"DatabaseName": "postgres", "UserSecretArns": [{"Ref": logical_id(portal, database.app_secret.node.find_child("Attachment"))}], "Port": "5432"},
+    )
 
 
 def test_container_health_check_and_logs(portal: SynthesizedPortal) -> None:
@@ -311,3 +333,23 @@ def test_outputs_tell_the_operator_where_things_are(portal: SynthesizedPortal) -
 def test_resources_are_tagged_for_the_catalog_and_cost_reports(portal: SynthesizedPortal) -> None:
     tags = {t["Key"]: t["Value"] for t in portal.one("AWS::RDS::DBInstance")["Properties"]["Tags"]}
     assert tags["stagelift:tier"] == "portal" and tags["stagelift:environment"] == portal.stack.portal.config.environment
+
+
+def test_database_users_function_reaches_secrets_manager_and_the_database(portal: SynthesizedPortal) -> None:
+    """Development has no endpoints and isolated database subnets: the function must still get through."""
+    users = portal.stack.portal.database.users
+    function = portal.resources[logical_id(portal, users.function)]["Properties"]
+    subnets = [s["Ref"] for s in function["VpcConfig"]["SubnetIds"]]
+    assert subnets and all("private" in s for s in subnets)
+    routes = {r["Properties"]["RouteTableId"]["Ref"]: r["Properties"] for r in portal.of_type("AWS::EC2::Route").values() if r["Properties"].get("DestinationCidrBlock") == "0.0.0.0/0"}
+    tables = {a["Properties"]["SubnetId"]["Ref"]: a["Properties"]["RouteTableId"]["Ref"] for a in portal.of_type("AWS::EC2::SubnetRouteTableAssociation").values()}
+    endpoints = [e["Properties"] for e in portal.of_type("AWS::EC2::VPCEndpoint").values() if "secretsmanager" in json.dumps(e["Properties"]["ServiceName"])]
+    for subnet in subnets:
+        via_nat = any(k in routes.get(tables[subnet], {}) for k in ("NatGatewayId", "InstanceId", "NetworkInterfaceId"))
+        via_endpoint = any(e.get("PrivateDnsEnabled") and {"Ref": subnet} in e["SubnetIds"] for e in endpoints)
+        assert via_nat or via_endpoint, subnet
+    # The database accepts the function; the function's group may open connections out.
+    db_sources = {r["SourceSecurityGroupId"]["Fn::GetAtt"][0] for r in ingress_sources(portal, logical_id(portal, portal.stack.portal.database.security_group))}
+    function_sg = logical_id(portal, users.security_group)
+    assert function_sg in db_sources
+    assert {"CidrIp": "0.0.0.0/0", "Description": "Allow all outbound traffic by default", "IpProtocol": "-1"} in portal.resources[function_sg]["Properties"]["SecurityGroupEgress"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -64,7 +65,7 @@ def test_development_data_stores_can_be_torn_down(development: Synth) -> None:
         {
             "DeletionPolicy": "Delete",
             "Properties": Match.object_like(
-                {"DBInstanceClass": "db.t4g.micro", "MultiAZ": False, "DeletionProtection": False, "BackupRetentionPeriod": 7, "EnablePerformanceInsights": False}
+                {"DBInstanceClass": "db.t4g.micro", "MultiAZ": False, "DeletionProtection": False, "BackupRetentionPeriod": 7}
             ),
         },
     )
@@ -97,15 +98,29 @@ def test_production_data_stores_are_protected_and_multi_az(production: Synth) ->
 @pytest.mark.parametrize("name", ["development", "production"])
 def test_databases_are_private_encrypted_iam_enabled_and_export_logs(name: str, request: pytest.FixtureRequest) -> None:
     template: Template = request.getfixturevalue(name).template
+    exports = {"AWS::RDS::DBInstance": ["postgresql", "upgrade"], "AWS::RDS::DBCluster": ["postgresql"]}
     for resource_type in ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"):
         template.has_resource_properties(
             resource_type,
-            {"StorageEncrypted": True, "EnableIAMDatabaseAuthentication": True, "EnableCloudwatchLogsExports": ["postgresql"], "MasterUserPassword": Match.any_value()},
+            {"StorageEncrypted": True, "EnableIAMDatabaseAuthentication": True, "EnableCloudwatchLogsExports": exports[resource_type], "MasterUserPassword": Match.any_value()},
         )
+    template.has_resource_properties("AWS::RDS::DBParameterGroup", {"Parameters": Match.object_like({"rds.force_ssl": "1"})})
     template.has_resource_properties("AWS::RDS::DBSubnetGroup", {"SubnetIds": Match.array_with([{"Ref": Match.string_like_regexp("isolated")}])})
     template.has_resource_properties("AWS::Logs::LogGroup", {"LogGroupName": Match.string_like_regexp(r"^/aws/rds/instance/db-.*/postgresql$"), "RetentionInDays": 30})
     template.has_resource_properties("AWS::Logs::LogGroup", {"LogGroupName": Match.string_like_regexp(r"^/aws/rds/cluster/aurora-.*/postgresql$")})
     template.resource_count_is("Custom::LogRetention", 0)
+
+
+@pytest.mark.parametrize("name", ["development", "production"])
+def test_database_insights_on_every_postgresql_class(name: str, request: pytest.FixtureRequest) -> None:
+    """RDS for PostgreSQL supports Performance Insights on micro and small burstables (the
+    exclusion is MariaDB/MySQL's); Database Insights (standard) is the successor setting."""
+    template: Template = request.getfixturevalue(name).template
+    instance_class = "db.t4g.micro" if name == "development" else "db.m7g.large"
+    template.has_resource_properties(
+        "AWS::RDS::DBInstance", {"DBInstanceClass": instance_class, "EnablePerformanceInsights": True, "DatabaseInsightsMode": "standard", "MonitoringInterval": 60}
+    )
+    template.has_resource_properties("AWS::RDS::DBCluster", {"DatabaseInsightsMode": "standard"})
 
 
 def test_database_and_cache_accept_only_the_given_security_group(development: Synth) -> None:
@@ -176,3 +191,32 @@ def test_max_receive_count_is_bounded() -> None:
     stack = cdk.Stack(new_app(), "Bad")
     with pytest.raises(ValueError, match=r"max_receive_count = 0: SQS accepts 1-1000"):
         QueueWithDeadLetter(stack, "Queue", max_receive_count=0)
+
+
+def test_a_customer_managed_key_encrypts_storage_secrets_and_logs() -> None:
+    stack = cdk.Stack(new_app(), "Keyed", env=cdk.Environment(region="eu-west-1"))
+    vpc = ServiceNetwork(stack, "Network").vpc
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    database = PostgresDatabase(stack, "Db", vpc=vpc, production=True, encryption_key=key, rotation_days=30)
+    database.add_application_user("AppSecret", username="app")
+    template = Template.from_stack(stack)
+    key_ref = {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
+    template.has_resource_properties("AWS::RDS::DBInstance", {"StorageEncrypted": True, "KmsKeyId": key_ref, "PerformanceInsightsKMSKeyId": key_ref})
+    secrets = template.find_resources("AWS::SecretsManager::Secret")
+    assert len(secrets) == 2 and all(s["Properties"]["KmsKeyId"] == key_ref for s in secrets.values())
+    log_groups = template.find_resources("AWS::Logs::LogGroup")
+    database_logs = {k: v for k, v in log_groups.items() if k.startswith("Db")}
+    assert len(database_logs) == 4  # postgresql, upgrade, the users function and its provider
+    assert all(v["Properties"]["KmsKeyId"] == key_ref for v in database_logs.values())
+    # CloudWatch Logs may use the key for exactly these log groups, as its regional principal.
+    statement = next(
+        s for s in template.to_json()["Resources"][stack.get_logical_id(key.node.default_child)]["Properties"]["KeyPolicy"]["Statement"]
+        if s["Principal"].get("Service") == "logs.eu-west-1.amazonaws.com"
+    )
+    patterns = json.dumps(statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
+    assert "/aws/rds/instance/" in patterns and "/stagelift/" in patterns
+    for group in database_logs.values():
+        name = group["Properties"]["LogGroupName"]
+        assert name.startswith(("/aws/rds/instance/", "/stagelift/")), name
+    assert [str(f) for f in nag_findings(stack)] == []
+    assert cfn_lint_errors(template.to_json()) == []

@@ -243,6 +243,38 @@ def test_aurora_serverless_database_is_encrypted_protected_and_multi_az(full: Sy
     full.template.has_resource_properties("AWS::RDS::DBInstance", {"DBInstanceClass": "db.serverless", "EnablePerformanceInsights": True})
 
 
+@pytest.mark.parametrize("name", ["full", "shared"])
+def test_the_app_connects_as_its_own_user_never_as_the_master(name: str, request: pytest.FixtureRequest) -> None:
+    synthesized: Synth = request.getfixturevalue(name)
+    stack, template = synthesized.stack, synthesized.template
+    service = synthesized.service
+    database = service.database
+    assert database is not None and database.users is not None
+    refs = {s["Name"]: s["ValueFrom"] for s in container(template)["Secrets"] if s["Name"].startswith("DB_")}
+    app_ref = {"Ref": stack.get_logical_id(database.application_secrets["app"].node.default_child)}
+    attachment_ref = {"Ref": stack.get_logical_id(database.application_attachments["app"].node.default_child)}
+    assert all(app_ref in value["Fn::Join"][1] for value in refs.values()), refs
+    # Only the database-users function may read the master secret.
+    master_ref = {"Ref": stack.get_logical_id(database.secret.node.default_child)}
+    readers = {
+        role["Ref"]
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "secretsmanager:GetSecretValue" in str(statement["Action"]) and master_ref in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+        for role in policy["Properties"]["Roles"]
+    }
+    assert readers == {stack.get_logical_id(database.users.function.role.node.default_child)}
+    # The user is created with CREATE on the app database's schema, before any task starts.
+    template.has_resource_properties("Custom::DatabaseUsers", {"DatabaseName": "app", "GrantSchema": "true", "UserSecretArns": [attachment_ref]})
+    users = stack.get_logical_id(database.users.resource.node.default_child)
+    assert users in template.find_resources("AWS::ECS::Service")[stack.get_logical_id(service.service.node.default_child)]["DependsOn"]
+
+
+def test_production_rotates_the_master_and_the_app_password(full: Synth) -> None:
+    types = {s["Properties"]["HostedRotationLambda"]["RotationType"] for s in full.template.find_resources("AWS::SecretsManager::RotationSchedule").values()}
+    assert types == {"PostgreSQLSingleUser", "PostgreSQLMultiUser"}
+
+
 def test_redis_is_encrypted_authenticated_and_fails_over(full: Synth) -> None:
     token = Capture()
     full.template.has_resource_properties(

@@ -101,7 +101,7 @@ class PortalIdentity(Construct):
             for name, text in GROUPS.items()
         ]
         if config.mfa != "ON":
-            acknowledge(self.user_pool, "AwsSolutions-COG2", f"{config.environment} profile: MFA is {config.mfa} (optional for users) to ease onboarding; production requires it.")
+            acknowledge(self.user_pool, "AwsSolutions-COG2", f"MFA is {config.mfa} ({config.why_weakened('mfa')}).")
 
     @property
     def metadata_url(self) -> str:

@@ -92,16 +92,12 @@ class BackstagePortal(Construct):
                 "AUTH_OIDC_CLIENT_SECRET": ecs.Secret.from_secrets_manager(self.identity.client_secret, "clientSecret"),
                 "AUTH_SESSION_SECRET": ecs.Secret.from_secrets_manager(self.session_secret),
             },
-            bootstrap_secrets={
-                "PGHOST": ecs.Secret.from_secrets_manager(db.master_secret, "host"),
-                "PGPORT": ecs.Secret.from_secrets_manager(db.master_secret, "port"),
-                "PGUSER": ecs.Secret.from_secrets_manager(db.master_secret, "username"),
-                "PGPASSWORD": ecs.Secret.from_secrets_manager(db.master_secret, "password"),
-            },
-            app_initial_password=ecs.Secret.from_secrets_manager(db.app_secret, "password"),
         )
         # Security groups chained: internet -> load balancer -> tasks -> database.
         db.allow_from(self.service.security_group, "Portal tasks")
+        # Tasks start once their database user exists (created by the deploy, not by a task).
+        assert db.users is not None
+        self.service.service.node.add_dependency(db.users)
         self.techdocs_bucket.grant_read_write(self.service.task_definition.task_role)
         # grant_read_write's wildcards, each scoped to the TechDocs bucket and its objects only.
         for finding in (

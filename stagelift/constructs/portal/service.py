@@ -15,7 +15,6 @@ from constructs import Construct
 from ...config.portal import PortalConfig
 from ..nag import acknowledge
 from ..retention import log_retention
-from .database import APP_USERNAME
 
 BACKEND_PORT = 7007
 # Backstage's readiness endpoint: 503 until every plugin has started. The older `/healthcheck`
@@ -24,25 +23,6 @@ BACKEND_PORT = 7007
 HEALTH_CHECK_PATH = "/.backstage/health/v1/readiness"
 # Tag the task definition names until an image is pushed; no task runs with it (desired count 0).
 PLACEHOLDER_TAG = "not-yet-pushed"
-# Creates the application user (and the alternate user rotation switches to) if missing, with the
-# master credentials, then exits. Idempotent and never changes a password that already exists,
-# so it cannot undo a rotation. The alternate user acts as the application user (SET ROLE), so
-# both own the same objects and may create the plugin databases.
-BOOTSTRAP_IMAGE = "public.ecr.aws/docker/library/postgres:18-alpine"
-BOOTSTRAP_SQL = r"""
-SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', :'app', :'pw')
-  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app') \gexec
-SELECT format('CREATE ROLE %I LOGIN', :'app' || '_clone')
-  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app' || '_clone') \gexec
-SELECT format('GRANT %I TO %I', :'app', :'app' || '_clone') \gexec
-SELECT format('ALTER ROLE %I SET role = %I', :'app' || '_clone', :'app') \gexec
-""".strip()
-BOOTSTRAP_COMMAND = (
-    'printf "%s\\n" "$BOOTSTRAP_SQL" | psql -v ON_ERROR_STOP=1 -v app="$APP_USERNAME" -v pw="$APP_INITIAL_PASSWORD" '
-    '"host=$PGHOST port=$PGPORT dbname=postgres user=$PGUSER sslmode=require"'
-)
-
-
 class PortalService(Construct):
     """Fargate service running the Backstage backend behind the load balancer.
 
@@ -63,15 +43,11 @@ class PortalService(Construct):
         listener: elbv2.ApplicationListener,
         environment: Mapping[str, str],
         secrets: Mapping[str, ecs.Secret],
-        bootstrap_secrets: Mapping[str, ecs.Secret],
-        app_initial_password: ecs.Secret,
         image: ecs.ContainerImage | None = None,
     ) -> None:
         """
         :param environment: plain environment variables of the Backstage container.
         :param secrets: Secrets Manager values of the Backstage container.
-        :param bootstrap_secrets: master database credentials for the user bootstrap container (PGHOST, PGPORT, PGUSER, PGPASSWORD).
-        :param app_initial_password: the application user's password, used only when the user does not exist yet.
         :param image: image built by the caller (e.g. an asset); default per config (ECR tag, URI or placeholder).
         """
         super().__init__(scope, id)
@@ -98,18 +74,6 @@ class PortalService(Construct):
             memory_limit_mib=config.task_memory_mib,
             runtime_platform=ecs.RuntimePlatform(operating_system_family=ecs.OperatingSystemFamily.LINUX, cpu_architecture=ecs.CpuArchitecture.X86_64),
         )
-        bootstrap = self.task_definition.add_container(
-            "DatabaseBootstrap",
-            image=ecs.ContainerImage.from_registry(BOOTSTRAP_IMAGE),
-            essential=False,
-            entry_point=["sh", "-c"],
-            command=[BOOTSTRAP_COMMAND],
-            environment={"APP_USERNAME": APP_USERNAME, "BOOTSTRAP_SQL": BOOTSTRAP_SQL},
-            secrets={**bootstrap_secrets, "APP_INITIAL_PASSWORD": app_initial_password},
-            logging=ecs.LogDriver.aws_logs(stream_prefix="bootstrap", log_group=self.log_group),
-            readonly_root_filesystem=True,
-            user="70",  # the postgres user of the alpine image
-        )
         self.container = self.task_definition.add_container(
             "Backstage",
             image=image or self._image(config),
@@ -126,7 +90,6 @@ class PortalService(Construct):
                 start_period=Duration.seconds(120),
             ),
         )
-        self.container.add_container_dependencies(ecs.ContainerDependency(container=bootstrap, condition=ecs.ContainerDependencyCondition.SUCCESS))
         self.security_group = ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, description="Portal tasks: reachable from the load balancer only")
         capacity = "FARGATE_SPOT" if config.fargate_spot else "FARGATE"
         runs_tasks = image is not None or config.has_image

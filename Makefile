@@ -50,3 +50,18 @@ dist: setup
 
 clean:
 	rm -rf cdk.out .pytest_cache dist build
+
+# --- make e2e (tests/e2e/README.md): portal/app built as its Dockerfile builds it, booted with the
+# production config against PostgreSQL 18, driven through its APIs and a real browser. Not part of
+# `make test`; needs root (or a `postgres` user) and Debian's chromium, installed here if missing.
+.PHONY: e2e
+E2E_TOOLS := tests/e2e/node_modules/.installed
+
+$(E2E_TOOLS): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+e2e: setup $(E2E_TOOLS)
+	$(VENV)/bin/pip install --quiet -e '.[dev,e2e]'
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	time STAGELIFT_E2E=1 $(VENV)/bin/pytest -n 0 -v -p no:cacheprovider tests/e2e $(PYTEST_ARGS)

@@ -86,6 +86,15 @@ Owner = Annotated[
     Field(pattern=OWNER_PATTERN, description="Backstage owner reference, e.g. platform-team or group:default/payments"),
 ]
 
+# Backstage reference to a System: the short name the CLI asks for ("developer-portal") or the
+# full reference the portal's EntityPicker sends ("system:default/developer-portal"); the
+# catalog reads either in spec.system.
+SYSTEM_PATTERN = r"^(system:)?([a-z0-9][a-z0-9-]*/)?[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"
+SystemRef = Annotated[
+    str,
+    Field(pattern=SYSTEM_PATTERN),
+]
+
 DOMAIN_NAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 HOSTED_ZONE_ID_PATTERN = r"^Z[A-Z0-9]{1,31}$"
 AWS_ACCOUNT_PATTERN = r"^[0-9]{12}$"

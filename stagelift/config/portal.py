@@ -79,7 +79,7 @@ class PortalConfig(StageliftModel):
     image_tag: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
-        description="Tag in the portal's ECR repository; unset (with no imageUri) = no image yet, service runs 0 tasks",
+        description="Tag of a prebuilt image in the portal's ECR repository; with no imageTag, imageUri or portalAppPath the service runs 0 tasks",
     )
     image_uri: str | None = Field(
         default=None,
@@ -132,7 +132,7 @@ class PortalConfig(StageliftModel):
 
     portal_app_path: str | None = Field(
         default=None,
-        description="Folder of a Backstage app (from @backstage/create-app); cdk deploy builds portal/Dockerfile on it and pushes it as an image asset",
+        description="Backstage app folder built into the image by cdk deploy (its Dockerfile); this repository's app.py defaults it to portal/app unless imageTag or imageUri is set, and none = no image",
     )
 
     # --- auth ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import EMAIL_PATTERN, LogRetentionDays, Owner, ServiceName, StageliftModel
+from .base import EMAIL_PATTERN, LogRetentionDays, Owner, ServiceName, StageliftModel, SystemRef
 
 Tier = Literal["lambda", "fargate", "eks"]
 # Stage numbers as the golden path names them (stage 1 Lambda, 2 Fargate, 3 EKS).
@@ -20,10 +20,9 @@ class ServiceConfig(StageliftModel):
 
     service_name: ServiceName = Field(description="Service name: lowercase letters, digits and hyphens, 3-40 characters")
     owner: Owner = Field(default="platform-team", description="Backstage group that owns the service")
-    system: str | None = Field(
+    system: SystemRef | None = Field(
         default=None,
-        pattern=r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$",
-        description="Backstage system the service belongs to (optional)",
+        description="Backstage system the service belongs to (optional): a name or a full reference",
     )
     environment: ServiceEnvironment = Field(
         default="development",

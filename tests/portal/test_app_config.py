@@ -10,7 +10,7 @@ from tests.conftest import REPO_ROOT
 
 from .conftest import synth_profile
 
-APP_CONFIG = REPO_ROOT / "portal" / "app-config.production.yaml"
+APP_CONFIG = REPO_ROOT / "portal" / "app" / "app-config.production.yaml"
 
 
 def config_variables() -> set[str]:

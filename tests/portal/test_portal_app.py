@@ -100,3 +100,29 @@ def test_cdk_synth_with_the_cli(tmp_path: Path) -> None:
     template = json.loads(next(outdir.glob("*.template.json")).read_text())
     instance = next(r for r in template["Resources"].values() if r["Type"] == "AWS::RDS::DBInstance")
     assert instance["Properties"]["DBInstanceClass"] == "db.t3.small"
+
+
+def test_the_image_is_built_from_portal_app_by_default(tmp_path: Path) -> None:
+    result, outdir = run_app(tmp_path, "default-image", PROFILE_CONTEXT["development"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assets = json.loads(next(outdir.glob("*.assets.json")).read_text())
+    (image,) = assets["dockerImages"].values()
+    assert image["source"]["dockerFile"] == "Dockerfile" and image["source"]["platform"] == "linux/amd64"
+    staged = outdir / image["source"]["directory"]
+    assert (staged / "Dockerfile").read_bytes() == (REPO_ROOT / "portal" / "app" / "Dockerfile").read_bytes()
+    assert (staged / "yarn.lock").is_file() and (staged / "packages" / "backend" / "src" / "index.ts").is_file()
+    # The .dockerignore rules keep installed dependencies and build output out of the asset
+    # (and out of its fingerprint), however much a local `yarn install` put there.
+    assert not [p for p in staged.rglob("*") if p.name in ("node_modules", "dist", "dist-types")]
+    template = json.loads(next(outdir.glob("*.template.json")).read_text())
+    service = next(r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::Service")
+    assert service["Properties"]["DesiredCount"] == 1
+
+
+def test_portal_app_path_none_deploys_without_an_image(tmp_path: Path) -> None:
+    result, outdir = run_app(tmp_path, "no-image", {**PROFILE_CONTEXT["development"], "portalAppPath": "none"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not json.loads(next(outdir.glob("*.assets.json")).read_text()).get("dockerImages")
+    template = json.loads(next(outdir.glob("*.template.json")).read_text())
+    service = next(r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::Service")
+    assert service["Properties"]["DesiredCount"] == 0

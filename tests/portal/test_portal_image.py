@@ -1,4 +1,4 @@
-"""The portal image: portal/Dockerfile read instruction by instruction, and portal/prepare.sh run on a stand-in app.
+"""The portal image: portal/app/Dockerfile read instruction by instruction.
 
 No Docker daemon is needed: the Dockerfile is parsed here (continuation lines, comments,
 exec-form JSON), which is all the properties below depend on.
@@ -11,12 +11,10 @@ import json
 from pathlib import Path
 import re
 import shlex
-import shutil
-import subprocess
 
 import pytest
 
-PORTAL = Path(__file__).resolve().parents[2] / "portal"
+PORTAL = Path(__file__).resolve().parents[2] / "portal" / "app"
 DOCKERFILE = PORTAL / "Dockerfile"
 PORT = 7007
 
@@ -180,77 +178,6 @@ def test_production_app_config_is_copied_and_passed_to_the_backend(final: Stage)
 
 def test_no_local_secrets_or_host_dependencies_enter_the_build_context() -> None:
     ignored = {line.strip() for line in (PORTAL / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")}
-    assert {"node_modules", "app-config.local.yaml", ".git", "packages/*/dist"} <= ignored
+    assert {"node_modules", "**/node_modules", "app-config.local.yaml", ".git", "packages/*/dist"} <= ignored
     # The multi-stage build compiles the sources: create-app's host-build rule must not be here.
     assert "packages" not in ignored
-
-
-# --- portal/prepare.sh on a stand-in create-app folder ----------------------------------------
-
-
-def _fake_app(root: Path) -> Path:
-    app = root / "my-portal"
-    (app / "packages" / "backend").mkdir(parents=True)
-    for name, text in {
-        "package.json": '{"name": "root"}',
-        "yarn.lock": "",
-        "backstage.json": '{"version": "1.45.0"}',
-        ".yarnrc.yml": "nodeLinker: node-modules\n",
-        "app-config.yaml": "app: {}\n",
-        "app-config.production.yaml": "# create-app's own\n",
-        ".dockerignore": ".git\nnode_modules\npackages\n!packages/backend/dist\nplugins\n",
-        "packages/backend/package.json": '{"name": "backend"}',
-    }.items():
-        (app / name).write_text(text)
-    return app
-
-
-@pytest.fixture()
-def stagelift_portal(tmp_path: Path) -> Path:
-    """A copy of portal/ with an app-config.production.yaml (a stand-in when the real one is not written yet)."""
-    copy = tmp_path / "stagelift" / "portal"
-    copy.mkdir(parents=True)
-    for name in ("prepare.sh", "Dockerfile", ".dockerignore"):
-        shutil.copy2(PORTAL / name, copy / name)
-    config = PORTAL / "app-config.production.yaml"
-    if config.exists():
-        shutil.copy2(config, copy / config.name)
-    else:
-        (copy / config.name).write_text("backend: {}\n")
-    return copy
-
-
-def _prepare(portal: Path, app: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(portal / "prepare.sh"), str(app)], capture_output=True, text=True, check=False)
-
-
-def test_prepare_puts_the_image_files_into_the_app_and_keeps_the_originals(tmp_path: Path, stagelift_portal: Path) -> None:
-    app = _fake_app(tmp_path)
-    result = _prepare(stagelift_portal, app)
-    assert result.returncode == 0, result.stderr
-    for name in ("Dockerfile", ".dockerignore", "app-config.production.yaml"):
-        assert (app / name).read_bytes() == (stagelift_portal / name).read_bytes()
-    assert (app / ".dockerignore.create-app").read_text().startswith(".git\nnode_modules\npackages\n")
-    assert (app / "app-config.production.yaml.create-app").read_text() == "# create-app's own\n"
-    # Running it again is harmless: the first backups are kept.
-    assert _prepare(stagelift_portal, app).returncode == 0
-    assert (app / "app-config.production.yaml.create-app").read_text() == "# create-app's own\n"
-
-
-def test_prepare_refuses_a_folder_that_is_not_a_backstage_app(tmp_path: Path, stagelift_portal: Path) -> None:
-    (tmp_path / "empty").mkdir()
-    result = _prepare(stagelift_portal, tmp_path / "empty")
-    assert result.returncode == 1
-    assert "not a Backstage app made by @backstage/create-app: package.json is missing" in result.stderr
-
-
-def test_prepare_refuses_a_yarn_classic_app(tmp_path: Path, stagelift_portal: Path) -> None:
-    app = _fake_app(tmp_path)
-    (app / ".yarnrc.yml").unlink()
-    result = _prepare(stagelift_portal, app)
-    assert result.returncode == 1 and "Yarn 4" in result.stderr
-
-
-def test_prepare_needs_an_app_dir() -> None:
-    result = subprocess.run(["bash", str(PORTAL / "prepare.sh")], capture_output=True, text=True, check=False)
-    assert result.returncode == 2 and "usage:" in result.stderr

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Match
 
 from stagelift.constructs.portal.edge import MANAGED_RULE_GROUPS
-from stagelift.constructs.portal.image import PORTAL_DIR, PREPARED_FILES
+from stagelift.constructs.portal.image import REQUIRED_FILES
 from stagelift.constructs.portal.network import INTERFACE_ENDPOINTS
 
 from .conftest import DOMAIN, synth_profile
@@ -197,20 +196,18 @@ def test_any_profile_value_can_be_overridden_from_context() -> None:
 # --- image built from a Backstage app (portalAppPath) -----------------------------------------------------------
 
 
-def prepared_app(tmp_path: Path, *, stale: bool = False) -> Path:
-    """A stand-in create-app folder as portal/prepare.sh leaves it (synthesis does not build it)."""
+def app_folder(tmp_path: Path, *, without: str | None = None) -> Path:
+    """A stand-in portal app folder (synthesis never builds it), optionally missing one file."""
     app = tmp_path / "my-portal"
     app.mkdir()
-    (app / "package.json").write_text('{"name": "root", "private": true}')
-    for name in PREPARED_FILES:
-        shutil.copy(PORTAL_DIR / name, app / name)
-    if stale:
-        (app / "Dockerfile").write_text("FROM scratch\n")
+    for name in REQUIRED_FILES:
+        if name != without:
+            (app / name).write_text("node_modules\n" if name == ".dockerignore" else "{}\n")
     return app
 
 
 def test_portal_app_path_builds_the_app_as_an_image_asset(tmp_path: Path) -> None:
-    portal = synth_profile("development", portalAppPath=str(prepared_app(tmp_path)))
+    portal = synth_profile("development", portalAppPath=str(app_folder(tmp_path)))
     containers = portal.one("AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"]
     image = json.dumps(next(c for c in containers if c["Name"] == "Backstage")["Image"])
     assert "cdk-hnb659fds-container-assets" in image
@@ -218,6 +215,6 @@ def test_portal_app_path_builds_the_app_as_an_image_asset(tmp_path: Path) -> Non
     portal.template.resource_count_is("AWS::ApplicationAutoScaling::ScalableTarget", 1)
 
 
-def test_portal_app_path_must_be_prepared(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"Dockerfile missing or different .* run `portal/prepare.sh"):
-        synth_profile("development", portalAppPath=str(prepared_app(tmp_path, stale=True)))
+def test_portal_app_path_must_hold_the_image_recipe(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"portalAppPath = .*my-portal.*: Dockerfile missing; expected the portal app folder"):
+        synth_profile("development", portalAppPath=str(app_folder(tmp_path, without="Dockerfile")))

@@ -12,16 +12,18 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from cookiecutter.main import cookiecutter
+from jsonschema import Draft7Validator
 
 from stagelift.scaffolding import TIERS
 from stagelift.scaffolding.rules import coerce
 
 from .conftest import CASES, COOKIECUTTERS
-from .test_catalog import run_validator
+from .test_catalog import CATALOG_FILES, run_validator
 
 REPO_URL = "github.com?owner=acme&repo={repo}"
 
@@ -57,18 +59,25 @@ def render_value(expression: object, parameters: dict[str, object]) -> object:
     return parameters[name]
 
 
-@pytest.mark.parametrize(("tier", "case"), [(t, c) for t, cases in CASES.items() for c in cases])
-def test_fetch_cookiecutter_renders_the_skeleton_with_the_step_values(tier: str, case: str, tmp_path: Path) -> None:
-    folder = COOKIECUTTERS / f"{tier}-service"
-    spec = yaml.safe_load((folder / "template.yaml").read_text())["spec"]
-    (fetch,) = [s for s in spec["steps"] if s["action"] == "fetch:cookiecutter"]
-    parameters = form_values(tier, dict(CASES[tier][case]))
-    values = {k: render_value(v, parameters) for k, v in fetch["input"]["values"].items()}
+def template_spec(tier: str) -> dict[str, Any]:
+    spec: dict[str, Any] = yaml.safe_load((COOKIECUTTERS / f"{tier}-service" / "template.yaml").read_text())["spec"]
+    return spec
 
+
+def fetch_cookiecutter(tier: str, parameters: dict[str, object], tmp_path: Path) -> tuple[dict[str, object], Path]:
+    """The rendered step values and the folder fetch:cookiecutter generates from them."""
+    folder = COOKIECUTTERS / f"{tier}-service"
+    (fetch,) = [s for s in template_spec(tier)["steps"] if s["action"] == "fetch:cookiecutter"]
+    values = {k: render_value(v, parameters) for k, v in fetch["input"]["values"].items()}
     template_dir = tmp_path / "template"
     shutil.copytree(folder / fetch["input"]["url"], template_dir / "{{cookiecutter and 'contents'}}")
     (template_dir / "cookiecutter.json").write_text(json.dumps(values))
-    result = Path(cookiecutter(str(template_dir), no_input=True, output_dir=str(tmp_path / "out"), accept_hooks=False))
+    return values, Path(cookiecutter(str(template_dir), no_input=True, output_dir=str(tmp_path / "out"), accept_hooks=False))
+
+
+@pytest.mark.parametrize(("tier", "case"), [(t, c) for t, cases in CASES.items() for c in cases])
+def test_fetch_cookiecutter_renders_the_skeleton_with_the_step_values(tier: str, case: str, tmp_path: Path) -> None:
+    values, result = fetch_cookiecutter(tier, form_values(tier, dict(CASES[tier][case])), tmp_path)
 
     assert result.name == "contents"
     assert (result / "infra" / "app.py").is_file() and (result / ".github" / "workflows" / "deploy.yml").is_file()
@@ -76,4 +85,25 @@ def test_fetch_cookiecutter_renders_the_skeleton_with_the_step_values(tier: str,
     service = str(values["service_name"])
     assert yaml.safe_load((result / "mkdocs.yml").read_text())["site_name"] == service
     validation = run_validator(result / "catalog-info.yaml")
+    assert validation.returncode == 0, validation.stderr
+
+
+# What the portal's pickers put in the form: OwnerPicker and EntityPicker send full entity
+# references (EntityPicker even fills in the only System there is and locks the field).
+PICKER_VALUES = {"owner": "group:default/platform-team", "system": "system:default/developer-portal"}
+
+
+@pytest.mark.parametrize("tier", list(CASES))
+def test_template_accepts_what_the_pickers_send(tier: str, tmp_path: Path) -> None:
+    parameters = form_values(tier, {"service_name": f"{tier}-picked", **PICKER_VALUES})
+    # The scaffolder validates each parameter page server-side (JSON Schema draft 7): a refused
+    # value is the HTTP 400 a user sees when submitting the form.
+    for page in template_spec(tier)["parameters"]:
+        errors = [f"{'.'.join(map(str, e.path))}: {e.message}" for e in Draft7Validator(page).iter_errors(parameters)]
+        assert not errors, errors
+    _, result = fetch_cookiecutter(tier, parameters, tmp_path)
+    entities = list(yaml.safe_load_all((result / "catalog-info.yaml").read_text()))
+    assert {e["spec"].get("system") for e in entities if e["kind"] in ("Component", "Resource")} == {PICKER_VALUES["system"]}
+    # The references resolve against the portal's own catalog (the System and the Group exist).
+    validation = run_validator("--strict-refs", *CATALOG_FILES, result / "catalog-info.yaml")
     assert validation.returncode == 0, validation.stderr

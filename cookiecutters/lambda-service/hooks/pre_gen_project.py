@@ -30,8 +30,8 @@ RULES = json.loads(r"""
  },
  "system": {
   "type": "string",
-  "pattern": "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$",
-  "description": "Backstage system the service belongs to (optional)",
+  "pattern": "^(system:)?([a-z0-9][a-z0-9-]*/)?[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$",
+  "description": "Backstage system the service belongs to (optional): a name or a full reference",
   "optional": true
  },
  "environment": {

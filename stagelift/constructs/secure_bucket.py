@@ -6,6 +6,8 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
 from .nag import acknowledge
 
 
@@ -37,6 +39,10 @@ class SecureBucket(Construct):
         :param object_ownership: default BUCKET_OWNER_ENFORCED (ACLs disabled).
         """
         super().__init__(scope, id)
+        # Log delivery through a bucket policy, not the LogDeliveryWrite ACL (which ACL-less buckets
+        # refuse), whatever the app's feature flags: the flag is read in this subtree, where a log
+        # bucket that is itself a SecureBucket grants delivery.
+        self.node.set_context(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, True)
         rules = []
         if expire_after_days is not None:
             rules.append(

@@ -151,3 +151,39 @@ def test_generated_repository_sets_itself_up_and_checks_with_one_command(stageli
     assert "end-of-life" not in result.stdout + result.stderr
     versions = subprocess.run(["node_modules/.bin/cdk", "--version"], cwd=repo, env=env, capture_output=True, text=True)
     assert versions.stdout.startswith("2.1148.1")
+
+
+PORTAL_FROM_WHEEL = """
+import sys
+import aws_cdk as cdk
+import stagelift
+from stagelift.config import load_portal_config
+from stagelift.stacks.portal_stack import PortalStack
+
+assert "site-packages" in stagelift.__file__, stagelift.__file__
+out, app_folder = sys.argv[1], sys.argv[2]
+app = cdk.App(outdir=out)
+PortalStack(app, config=load_portal_config({"environment": "development", "portalAppPath": app_folder}))
+app.synth()
+"""
+
+
+def test_the_portal_synthesizes_from_the_installed_wheel(stagelift_wheel: Path, ci_python: Path, tmp_path: Path) -> None:
+    """Installed from the wheel (no source tree): the app folder is a parameter, and the
+    database-users function bundles its driver from the installed environment."""
+    with exclusive(ci_python.parent.with_suffix(".lock")):
+        installed = subprocess.run([str(ci_python / "pip"), "install", "--quiet", str(stagelift_wheel)], capture_output=True, text=True, timeout=1800)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    script = tmp_path / "portal_app.py"
+    script.write_text(PORTAL_FROM_WHEEL)
+    out = tmp_path / "cdk.out"
+    result = subprocess.run(
+        [str(ci_python / "python"), str(script), str(out), str(REPO_ROOT / "portal" / "app")],
+        cwd=tmp_path, env=ci_environment(ci_python), capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    (assets,) = out.glob("*.assets.json")
+    manifest = json.loads(assets.read_text())
+    assert len(manifest["dockerImages"]) == 1, "the portal image is built from the given app folder"
+    bundled = [out / f["source"]["path"] for f in manifest["files"].values() if (out / f["source"]["path"] / "pg8000").is_dir()]
+    assert bundled, "the database-users function carries pg8000, copied from the installed environment"

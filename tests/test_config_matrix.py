@@ -26,10 +26,7 @@ import aws_cdk as cdk
 import pytest
 from annotated_types import Ge, Le
 from aws_cdk import Validations
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_eks_v2 as eks
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks
 from pydantic import BaseModel
@@ -47,7 +44,8 @@ from stagelift.config import (
     load_portal_config,
     validate,
 )
-from stagelift.constructs import EksPlatform, EksService, FargateService, LambdaService
+from stagelift.config.portal import PRODUCTION_SAFEGUARDS
+from stagelift.constructs import EksPlatform, EksPlatformImport, EksService, FargateService, LambdaService
 from stagelift.constructs.portal.image import PORTAL_DIR, PREPARED_FILES
 from stagelift.stacks.portal_stack import PortalStack
 from stagelift.zones import DeployTimeZonesStack
@@ -67,6 +65,26 @@ EXISTING_VPC = {
     "isolatedSubnetIds": ["subnet-2000000000000000a", "subnet-2000000000000000b"],
     "privateSubnetRouteTableIds": ["rtb-1000000000000000a", "rtb-1000000000000000b"],
 }
+SAML_URL = "https://login.example.com/federationmetadata/2007-06/federationmetadata.xml"
+OIDC = {
+    "oidcIssuer": "https://idp.example.com/oauth2/default",
+    "oidcClientId": "0oa1b2c3d4portal",
+    "oidcClientSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:portal/oidc-client-AbCdEf",
+}
+GITHUB_OIDC_PROVIDER_ARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+# Production's safeguards, each at a value below production's default.
+WEAKENED: dict[str, object] = {
+    "mfa": "OFF",
+    "databaseMultiAz": False,
+    "databaseDeletionProtection": False,
+    "databaseBackupRetentionDays": 7,
+    "rotateDatabaseCredentials": False,
+    "retainData": False,
+    "waf": False,
+    "loadBalancerDeletionProtection": False,
+    "flowLogs": False,
+}
+OVERRIDE_REASON = "Load-test copy of production, torn down every evening"
 LAMBDA_HANDLER = REPO_ROOT / "examples" / "lambda_service" / "handler"
 PORTAL_APP = "<prepared Backstage app>"  # replaced by a prepared folder at run time
 
@@ -97,6 +115,25 @@ SAMPLES: dict[type[BaseModel], dict[str, list[dict[str, object]]]] = {
         "taskMemoryMib": [{"taskMemoryMib": 123}],
         "portalAppPath": [{"portalAppPath": PORTAL_APP}],
         "alarmEmail": [{"alarmEmail": "oncall@example.com"}],
+        # Company identity provider: SAML or OIDC (its three keys together), optionally without local users.
+        "samlMetadataUrl": [{"samlMetadataUrl": SAML_URL}, {"samlMetadataUrl": SAML_URL, "localUsers": False}],
+        "samlEmailAttribute": [{"samlMetadataUrl": SAML_URL, "samlEmailAttribute": "email"}],
+        "oidcIssuer": [OIDC, {"oidcIssuer": OIDC["oidcIssuer"]}],
+        "oidcClientId": [{**OIDC, "localUsers": False}, {"oidcClientId": OIDC["oidcClientId"]}],
+        "oidcClientSecretArn": [{"oidcClientSecretArn": OIDC["oidcClientSecretArn"]}],
+        "identityProviderName": [{"identityProviderName": "Okta-prod.1", **OIDC}, {"identityProviderName": "Cognito", "samlMetadataUrl": SAML_URL}],
+        "githubOrganization": [{"githubOrganization": "example-org"}],
+        "githubOidcProviderArn": [
+            {"githubOrganization": "example-org", "githubOidcProviderArn": GITHUB_OIDC_PROVIDER_ARN},
+            {"githubOidcProviderArn": GITHUB_OIDC_PROVIDER_ARN},
+        ],
+        # Production only: every safeguard weakened at once, each with its reason; a reason for a
+        # safeguard kept at production's default (refused as stale everywhere). Each safeguard
+        # weakened alone is a case of its own field, retried with a reason in production.
+        "productionOverrides": [
+            {**WEAKENED, "productionOverrides": {key: OVERRIDE_REASON for key in WEAKENED}},
+            {"productionOverrides": {"waf": OVERRIDE_REASON}},
+        ],
     },
     LambdaServiceConfig: {},
     FargateServiceConfig: {
@@ -192,6 +229,18 @@ def test_node_groups_of_mixed_architectures_are_refused() -> None:
         validate(EksPlatformConfig, {"instanceTypes": ["m7i.large", "c7g.xlarge"]}, "platform")
 
 
+def _weakened_safeguards(model: type[BaseModel], base: Mapping[str, object], overrides: Mapping[str, object]) -> list[str]:
+    """The production safeguards a case weakens without giving a reason (none outside production)."""
+    if model is not PortalConfig or base.get("environment") != "production" or "productionOverrides" in overrides:
+        return []
+    return [key for key, value in overrides.items() if key in PRODUCTION_SAFEGUARDS and value is not None and PRODUCTION_SAFEGUARDS[key](value)]
+
+
+def test_every_production_safeguard_is_weakened_by_a_sample() -> None:
+    assert set(WEAKENED) == set(PRODUCTION_SAFEGUARDS)
+    assert all(PRODUCTION_SAFEGUARDS[key](value) for key, value in WEAKENED.items())
+
+
 def test_every_field_has_values() -> None:
     for model in SAMPLES:
         bare = [
@@ -236,32 +285,19 @@ def build_eks_platform(app: cdk.App, id: str, config: BaseModel) -> None:
 
 
 def build_eks_service(app: cdk.App, id: str, config: BaseModel) -> None:
-    # The platform as a service repository sees it: imported by attributes (as the skeleton does).
+    # The platform as a service repository sees it: imported from its SSM parameters, with the
+    # platform's kubectl handler (as the skeleton does).
     stack = DeployTimeZonesStack(app, id, env=ENV)
-    vpc = ec2.Vpc.from_vpc_attributes(
-        stack,
-        "PlatformVpc",
-        vpc_id="vpc-0123456789abcdef0",
-        availability_zones=["eu-west-1a", "eu-west-1b"],
-        private_subnet_ids=["subnet-1000000000000000a", "subnet-1000000000000000b"],
-        private_subnet_route_table_ids=["rtb-1000000000000000a", "rtb-1000000000000000b"],
-        isolated_subnet_ids=["subnet-2000000000000000a", "subnet-2000000000000000b"],
-        isolated_subnet_route_table_ids=["rtb-2000000000000000a", "rtb-2000000000000000b"],
-    )
-    oidc = iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(
-        stack, "Oidc", "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF"
-    )
-    cluster = eks.Cluster.from_cluster_attributes(
-        stack, "Cluster", cluster_name="platform", vpc=vpc, cluster_security_group_id="sg-0123456789abcdef0", open_id_connect_provider=oidc
-    )
+    platform = EksPlatformImport(stack, "Platform", config=config, cluster_name="platform")  # type: ignore[arg-type]
     EksService(
         stack,
         "Service",
         config=config,  # type: ignore[arg-type]
-        cluster=cluster,
-        vpc=vpc,
-        keda_operator_role=iam.Role.from_role_arn(stack, "Keda", "arn:aws:iam::123456789012:role/keda-operator") if config.enable_keda else None,  # type: ignore[attr-defined]
-        oidc_issuer="oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF" if config.pod_identity == "irsa" else None,  # type: ignore[attr-defined]
+        cluster=platform.cluster,
+        vpc=platform.vpc,
+        oidc_issuer=platform.oidc_issuer,
+        keda_operator_role=platform.keda_operator_role,
+        node_architecture=platform.node_architecture,
     )
 
 
@@ -335,7 +371,7 @@ def test_every_accepted_combination_synthesizes(axis: str, profile: str, tmp_pat
     accepted: dict[str, tuple[str, BaseModel]] = {}
     seen: set[str] = set()
     crashes: list[str] = []
-    refused = 0
+    refused = overridden = 0
     for label, overrides in [("profile defaults", {}), *field_cases(spec.model)]:
         values = {**base, **{k: (portal_app if v == PORTAL_APP else v) for k, v in overrides.items()}}
         try:
@@ -345,7 +381,14 @@ def test_every_accepted_combination_synthesizes(axis: str, profile: str, tmp_pat
             keys = set(overrides)
             # One clear message: it names a key the case changed (or the profile's combination).
             assert any(k in str(error) for k in keys | set(base)), (label, str(error))
-            continue
+            weakened = _weakened_safeguards(spec.model, base, overrides)
+            if not weakened:
+                continue
+            # Production refuses a weakened safeguard without a reason, and accepts it with one.
+            assert "productionOverrides" in str(error), (label, str(error))
+            label, values = f"{label} with productionOverrides", {**values, "productionOverrides": {key: OVERRIDE_REASON for key in weakened}}
+            config = spec.load({k: v for k, v in values.items() if v is not None})
+            overridden += 1
         except Exception as error:  # noqa: BLE001
             crashes.append(f"{label}: config raised {type(error).__name__}: {error}")
             continue
@@ -366,5 +409,5 @@ def test_every_accepted_combination_synthesizes(axis: str, profile: str, tmp_pat
             error = _synth(alone)
             if error is not None:
                 crashes.append(f"{label}: {error}")
-    print(f"{axis}/{profile}: {len(accepted)} synthesized, {refused} refused by the config")
+    print(f"{axis}/{profile}: {len(accepted)} synthesized ({overridden} with productionOverrides), {refused} refused by the config")
     assert crashes == [], "\n\n".join(crashes)

@@ -6,10 +6,13 @@ ACL rules, node groups, functions, tables, queues ...) times a price of the date
 template value fixes is an ``Assumptions`` value. Item names are unique within an estimate: the
 resources behind one item are listed in its ``logical_ids``. Free tiers that end or are shared
 by a whole account are not subtracted; taxes, support and savings plans are out of scope.
+Functions that only serve custom resources (they run when CloudFormation deploys) are $0, with a
+note, not a ``Lambda`` line.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -567,9 +570,63 @@ def _service_functions(p: _Pricing) -> set[str]:
     return found
 
 
+# Construct paths of the functions aws-cdk-lib creates to serve custom resources (seen when the
+# template carries ``aws:cdk:path`` metadata): its custom-resource providers, the provider
+# framework's functions, the AwsCustomResource singleton, LogRetention, EKS cluster/kubectl providers.
+_PROVIDER_PATH = re.compile(
+    r"CustomResourceProvider|/framework-(onEvent|isComplete|onTimeout)/|/AWS679f53fac002430cb0da5b7982bd2287/"
+    r"|/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a/|ClusterResourceProvider|KubectlProvider"
+)
+
+
+def _is_custom_resource(resource_type: object) -> bool:
+    return isinstance(resource_type, str) and (resource_type == "AWS::CloudFormation::CustomResource" or resource_type.startswith("Custom::"))
+
+
+def _custom_resource_handlers(p: _Pricing) -> dict[str, str]:
+    """``{function id: custom resource type it serves}`` for functions that run only when
+    CloudFormation creates, updates or deletes a custom resource: the ServiceToken's function, the
+    functions a provider framework function calls (its environment names their ARNs, directly or
+    through its waiter state machine), and functions whose construct path is a CDK provider's."""
+    functions = dict(p.view.of_type("AWS::Lambda::Function"))
+    handlers: dict[str, str] = {}
+    for _, resource in p.view.resources.items():
+        if isinstance(resource, Mapping) and _is_custom_resource(resource.get("Type")):
+            props = resource.get("Properties")
+            target = ref_target(props.get("ServiceToken")) if isinstance(props, Mapping) else None
+            if target in functions:
+                handlers.setdefault(target, str(resource["Type"]))
+    machines = dict(p.view.of_type("AWS::StepFunctions::StateMachine"))
+    for fn_id in list(handlers):
+        _follow(fn_id, handlers, functions, machines)
+    for fn_id in functions:
+        path = (p.view.resources[fn_id].get("Metadata") or {}).get("aws:cdk:path")
+        if fn_id not in handlers and isinstance(path, str) and _PROVIDER_PATH.search(path):
+            handlers[fn_id] = "a CDK custom resource provider"
+    return handlers
+
+
+def _follow(fn_id: str, handlers: dict[str, str], functions: Mapping[str, Mapping[str, Any]], machines: Mapping[str, Mapping[str, Any]]) -> None:
+    """Mark the functions ``fn_id``'s environment names (and those of state machines it names)."""
+    environment = functions.get(fn_id, {}).get("Environment")
+    named = [f for f in functions if f not in handlers and mentions(environment, f)]
+    for machine_id, machine in machines.items():
+        if mentions(environment, machine_id):
+            named += [f for f in functions if f not in handlers and f not in named and mentions(machine, f)]
+    for other in named:
+        handlers[other] = handlers[fn_id]
+        _follow(other, handlers, functions, machines)
+
+
 def _lambda(p: _Pricing) -> None:
     service = _service_functions(p)
+    handlers = _custom_resource_handlers(p)
+    for fn_id, serves in handlers.items():
+        if fn_id not in service:
+            p.view.note(f"{fn_id}: runs only when CloudFormation deploys {serves}; priced at $0")
     for fn_id, props in p.view.of_type("AWS::Lambda::Function"):
+        if fn_id in handlers and fn_id not in service:
+            continue
         memory_gb = p.view.quantity(props, "MemorySize", 128, fn_id) / KIB
         arm = p.view.items(props, "Architectures", fn_id) == ["arm64"]
         millions = p.a.lambda_invocations_millions if fn_id in service else p.a.lambda_helper_invocations_millions

@@ -317,3 +317,35 @@ def test_compare_pairs_lines_by_item_and_counts_added_and_removed_ones() -> None
     }
     assert [d.item for d in changed(None, after)] == ["KMS keys"]  # a new stack: everything is added
     assert changed(after, after) == []
+
+
+def test_functions_that_only_serve_custom_resources_cost_nothing_a_service_function_is_priced(tmp_path: Path) -> None:
+    """A queue's consumer is billed per request; custom-resource handlers run only on deploy."""
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_lambda_event_sources as sources
+    from aws_cdk import custom_resources as cr
+
+    app = cdk.App(outdir=str(tmp_path), context=new_app().node.get_all_context())
+    stack = cdk.Stack(app, "Mixed")
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return {}\n")
+    consumer = lambda_.Function(stack, "Consumer", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler", code=code, memory_size=512)
+    consumer.add_event_source(sources.SqsEventSource(sqs.Queue(stack, "Work")))
+    # A provider framework: the ServiceToken is its onEvent function, which calls the user's handler.
+    on_event = lambda_.Function(stack, "OnEvent", runtime=lambda_.Runtime.PYTHON_3_12, handler="index.handler", code=code)
+    cdk.CustomResource(stack, "Users", service_token=cr.Provider(stack, "Provider", on_event_handler=on_event).service_token, resource_type="Custom::Users")
+    # An AwsCustomResource singleton and a CDK custom-resource provider (CfnResource with a direct ServiceToken).
+    cr.AwsCustomResource(
+        stack, "Lookup", on_create=cr.AwsSdkCall(service="SSM", action="getParameter", parameters={"Name": "x"}, physical_resource_id=cr.PhysicalResourceId.of("x")),
+        policy=cr.AwsCustomResourcePolicy.from_sdk_calls(resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE),
+    )
+    template = app.synth().get_stack_by_name("Mixed").template
+    functions = {k for k, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
+    assert len(functions) == 4  # the consumer, the user's onEvent, the framework's onEvent, the AwsCustomResource singleton
+
+    est = estimate_template(template)
+    line = est.line("Lambda")
+    assert line is not None and line.logical_ids == tuple(f for f in functions if f.startswith("Consumer"))
+    # 1 M requests × $0.20/M + 1 M × 0.2 s × 0.5 GB × x86 GB-second
+    assert line.monthly_usd == cents(price("lambda_million_requests") + 100_000 * price("lambda_x86_gb_second"))
+    free = [n for n in est.notes if n.endswith("priced at $0")]
+    assert len(free) == 3 and sum("Custom::Users" in n for n in free) == 2 and sum("Custom::AWS" in n for n in free) == 1

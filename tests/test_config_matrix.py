@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -46,7 +45,6 @@ from stagelift.config import (
 )
 from stagelift.config.portal import PRODUCTION_SAFEGUARDS
 from stagelift.constructs import EksPlatform, EksPlatformImport, EksService, FargateService, LambdaService
-from stagelift.constructs.portal.image import PORTAL_DIR, PREPARED_FILES
 from stagelift.stacks.portal_stack import PortalStack
 from stagelift.zones import DeployTimeZonesStack
 from tests.conftest import REPO_ROOT, TEST_CONTEXT
@@ -254,14 +252,9 @@ def test_every_field_has_values() -> None:
 # --- building one case as a stack -------------------------------------------------------------------------------
 
 
-def _prepared_portal_app(folder: Path) -> str:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "package.json").write_text('{"name": "backstage-app", "private": true}')
-    for name in PREPARED_FILES:
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(PORTAL_DIR / name, target)
-    return str(folder)
+def _portal_app_folder() -> str:
+    """The portal app this repository ships (an image asset is staged, never built, at synth)."""
+    return str(REPO_ROOT / "portal" / "app")
 
 
 def build_portal(app: cdk.App, id: str, config: BaseModel) -> None:
@@ -367,7 +360,7 @@ def _synth(app: cdk.App) -> str | None:
 def test_every_accepted_combination_synthesizes(axis: str, profile: str, tmp_path: Path) -> None:
     spec = AXES[axis]
     base = dict(spec.profiles[profile])
-    portal_app = _prepared_portal_app(tmp_path / "portal-app")
+    portal_app = _portal_app_folder()
     accepted: dict[str, tuple[str, BaseModel]] = {}
     seen: set[str] = set()
     crashes: list[str] = []

@@ -24,7 +24,7 @@ README = REPO_ROOT / "README.md"
 # Sections whose every block is exempt, and why.
 EXEMPT_SECTIONS = {
     "Deploying the portal": "cdk bootstrap / cdk deploy need AWS credentials for the target account",
-    "From create-app to a running portal": "the walkthrough to a deployed portal needs Docker and AWS credentials (its prerequisites)",
+    "From nothing to a running portal": "the walkthrough to a deployed portal needs Docker and AWS credentials (its prerequisites)",
 }
 # Single commands that are exempt wherever they appear, and why.
 EXEMPT_COMMANDS = {

@@ -187,13 +187,12 @@ class DatabaseUsers(Construct):
     def add_user(self, secret: secretsmanager.ISecret) -> None:
         """Create the user ``secret`` names (``username``) with its ``password`` if missing.
 
-        Only the secret itself (or its attachment) becomes a dependency: a rotation schedule
-        under it must wait for the user instead, since its first rotation starts at once.
+        The function's properties name the secret (its ARN, a ``Ref``), so CloudFormation creates
+        it first; no dependency on the secret's construct, whose rotation schedule must wait for the
+        user instead (its first rotation starts at once).
         """
         self._user_secrets.append(secret)
         secret.grant_read(self.function)
-        if secret.node.default_child is not None:
-            self.resource.node.add_dependency(secret.node.default_child)
 
     @property
     def user_secrets(self) -> Iterable[secretsmanager.ISecret]:

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ..nag import acknowledge
+from ..nag import acknowledge, default_policy
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # Audience aws-actions/configure-aws-credentials requests by default.
@@ -53,7 +53,7 @@ class TechDocsPublisher(Construct):
         self.role.add_to_policy(iam.PolicyStatement(actions=["s3:PutObject", "s3:DeleteObject"], resources=[bucket.arn_for_objects("*")]))
         bucket_id = Stack.of(self).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
         acknowledge(
-            self.role,
+            default_policy(self.role),
             f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",
             "A published site is many pages under default/component/<name>/ of the TechDocs bucket; the wildcard covers that bucket's objects only.",
         )

@@ -11,6 +11,7 @@ from typing import Any
 from .assumptions import Assumptions
 from .estimate import Estimate, estimate_template
 from .price_list import PriceList, load_prices
+from .template import strings_in
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -32,23 +33,13 @@ def _file_assets(folder: Path) -> dict[str, str]:
     return found
 
 
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
 def _nested_template(resource: Mapping[str, Any], folder: Path, assets: dict[str, str]) -> Path | None:
     """The nested stack's template file: ``aws:asset:path`` metadata (``cdk synth``), else the
     asset manifest entry whose object key ends its ``TemplateURL`` (plain ``python app.py``)."""
     asset = (resource.get("Metadata") or {}).get("aws:asset:path")
     if isinstance(asset, str) and (folder / asset).is_file():
         return folder / asset
-    for text in _strings((resource.get("Properties") or {}).get("TemplateURL")):
+    for text in strings_in((resource.get("Properties") or {}).get("TemplateURL")):
         key = text.rsplit("/", 1)[-1]
         if key in assets and (folder / assets[key]).is_file():
             return folder / assets[key]

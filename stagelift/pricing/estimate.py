@@ -20,7 +20,7 @@ from typing import Any
 
 from .assumptions import Assumptions
 from .price_list import PriceList, PriceNotFound, load_prices
-from .template import TemplateView, mentions, ref_target
+from .template import TemplateView, mentions, ref_target, strings_in
 
 CENT = Decimal("0.01")
 MILLION = Decimal(1_000_000)
@@ -418,20 +418,10 @@ def _waf_log_group(p: _Pricing, logging: Mapping[str, Any]) -> str | None:
         target = ref_target(destination)
         if target:
             return target
-        for part in _strings(destination):
+        for part in strings_in(destination):
             if ":log-group:" in part:
                 return _log_group_named(p, part.split(":log-group:")[1].split(":")[0])
     return None
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 def _flow_logs(p: _Pricing) -> None:

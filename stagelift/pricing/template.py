@@ -202,3 +202,14 @@ class TemplateView:
         if key == "Fn::Or":
             return True if True in values else (None if None in values else False)
         return None
+
+
+def strings_in(value: object) -> list[str]:
+    """Every string anywhere inside a property value (intrinsics included), depth first."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in strings_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return []

@@ -253,6 +253,18 @@ def test_nested_stacks_are_found_through_asset_metadata_under_cdk_synth(tmp_path
     assert estimate_assembly(tmp_path)["Parent"].cost("SQS") == cents(3 * price("sqs_million_requests"))
 
 
+@pytest.mark.parametrize("folder, message", [
+    ("missing", r"missing: no such folder \(expected a cdk.out folder written by cdk synth\)"),
+    ("broken", r"manifest.json: not valid JSON \(Expecting value at line 1\)"),
+])
+def test_an_unreadable_assembly_is_one_value_error_naming_the_file(tmp_path: Path, folder: str, message: str) -> None:
+    """The same reader (and message) as stagelift.review; the CLI turns the ValueError into status 2."""
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "manifest.json").write_text("not json")
+    with pytest.raises(ValueError, match=message):
+        estimate_assembly(tmp_path / folder)
+
+
 def test_estimate_api_shape() -> None:
     est = estimate_template({"Resources": {}})
     assert isinstance(est, Estimate) and est.lines == [] and est.total == Decimal("0.00")

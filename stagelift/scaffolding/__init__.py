@@ -1,7 +1,7 @@
 """Service skeletons: questions derived from the configuration models, and the files generated from them.
 
 ``python -m stagelift.scaffolding`` rewrites each ``cookiecutters/<tier>-service/cookiecutter.json``,
-``template.yaml`` (Backstage Software Template) and ``hooks/pre_gen_project.py``.
+``template.yaml`` (Backstage Software Template) and ``<tier>_service_answers.py`` (the answer check).
 """
 
 from .answers import answer_rules, check_answers, model_values

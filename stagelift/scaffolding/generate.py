@@ -5,7 +5,6 @@ For each tier, under ``cookiecutters/<tier>-service/``:
 * ``cookiecutter.json``: the cookiecutter CLI's questions and defaults;
 * ``template.yaml``: the Backstage Software Template (parameters as JSON Schema, steps, output);
 * ``<tier>_service_answers.py``: the Jinja extension that refuses bad answers in the CLI;
-* ``hooks/pre_gen_project.py``: the same check as a hook (a backstop for other callers);
 * ``skeleton/infra/cdk.json``: the repository's own CDK feature flags;
 * the shared skeleton parts (``cookiecutters/_shared/<part>/``), copied into each skeleton that
   uses them: one source to edit, while every skeleton folder still holds all of its files
@@ -218,50 +217,6 @@ class AnswerCheck(Extension):
 '''
 
 
-def pre_gen_hook(spec: TierSpec) -> str:
-    rules_json = json.dumps(answer_rules(spec.tier), indent=1)
-    return f'''#!/usr/bin/env python
-"""Refuse bad answers before anything is written ({spec.folder}).
-
-{GENERATED_NOTE}
-With stagelift importable (same Python as cookiecutter) the answers are checked by the tier's
-configuration model, cross-field rules included; without it, by the per-answer rules below.
-Exit status 1 makes cookiecutter stop and remove the half-made project folder.
-"""
-{{% raw %}}
-import json
-import sys
-
-TIER = "{spec.tier}"
-RULES = json.loads(r"""
-{rules_json}
-""")
-
-{_rules_source()}
-{{% endraw %}}
-ANSWERS = json.loads(r"""{{{{ cookiecutter | jsonify }}}}""")
-
-
-def main():
-    try:
-        from stagelift.scaffolding import check_answers
-    except ImportError:
-        problems = check_answers_standalone(RULES, ANSWERS)
-        note = " (stagelift is not installed: per-answer checks only)"
-    else:
-        problems = check_answers(TIER, ANSWERS)
-        note = ""
-    if problems:
-        lines = "\\n".join("  - " + p for p in problems)
-        sys.stderr.write("ERROR: invalid answers for {spec.folder}" + note + ":\\n" + lines + "\\n")
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()
-'''
-
-
 def infra_cdk_json(repo_root: Path) -> str:
     """The generated service's infra/cdk.json: the repository's own feature flags, nothing else."""
     context = json.loads((repo_root / "cdk.json").read_text())["context"]
@@ -307,7 +262,6 @@ def generated_files(repo_root: Path) -> dict[Path, str]:
         folder = repo_root / "cookiecutters" / spec.folder
         files[folder / "cookiecutter.json"] = cookiecutter_json(spec)
         files[folder / "template.yaml"] = template_yaml(spec)
-        files[folder / "hooks" / "pre_gen_project.py"] = pre_gen_hook(spec)
         files[folder / f"{answer_check_module(spec)}.py"] = answer_check(spec)
         files[folder / SKELETON_FOLDER / "infra" / "cdk.json"] = infra_cdk_json(repo_root)
     for part, tiers in SHARED_PARTS.items():

@@ -1,8 +1,8 @@
 """Per-answer checks that need nothing but the standard library.
 
-The generated ``hooks/pre_gen_project.py`` of every skeleton embeds this module's source, so a
-skeleton rendered where stagelift is not installed still refuses bad answers. Where stagelift is
-importable the hook uses :func:`stagelift.scaffolding.check_answers`, which runs these checks and
+The generated answer check of every skeleton (``<tier>_service_answers.py``) embeds this module's
+source, so a skeleton rendered where stagelift is not installed still refuses bad answers. Where
+stagelift is importable the check uses :func:`stagelift.scaffolding.check_answers`, which runs these checks and
 then the tier's configuration model (cross-field rules such as Fargate's CPU/memory pairs).
 
 A rule is the JSON Schema of one answer: ``type`` (string, integer, boolean), optional ``enum``,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cookiecutter.environment import StrictEnvironment
 
 from stagelift.scaffolding import check_answers
 from tests.conftest import REPO_ROOT
@@ -59,21 +60,16 @@ def test_problems_use_answer_names_not_model_aliases() -> None:
     ]
 
 
-def test_hook_without_stagelift_still_checks_each_answer(tmp_path: Path) -> None:
-    source = (COOKIECUTTERS / "lambda-service" / "hooks" / "pre_gen_project.py").read_text()
-    answers = {**cookiecutter_defaults("lambda"), "service_name": "Orders_API", "github_repo": "x"}
-    rendered = StrictEnvironment(context={}).from_string(source).render(cookiecutter=answers)
-    hook = tmp_path / "pre_gen_project.py"
-    hook.write_text(rendered)
-    # -I -S: no site-packages, so neither stagelift nor pydantic is importable.
-    result = subprocess.run([sys.executable, "-I", "-S", str(hook)], cwd=tmp_path, capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "stagelift is not installed: per-answer checks only" in result.stderr
-    assert "service_name = 'Orders_API': must match" in result.stderr
-    good = StrictEnvironment(context={}).from_string(source).render(cookiecutter={**cookiecutter_defaults("lambda"), "service_name": "orders", "github_repo": "orders"})
-    hook.write_text(good)
-    assert subprocess.run([sys.executable, "-I", "-S", str(hook)], cwd=tmp_path, capture_output=True, text=True).returncode == 0
-
+def test_answer_check_without_stagelift_still_checks_each_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The generated check, imported as cookiecutter imports it, with stagelift made unimportable.
+    monkeypatch.syspath_prepend(str(COOKIECUTTERS / "lambda-service"))
+    monkeypatch.setitem(sys.modules, "stagelift.scaffolding", None)
+    check = importlib.import_module("lambda_service_answers")
+    with pytest.raises(SystemExit) as refusal:
+        check.checked_service_folder({**cookiecutter_defaults("lambda"), "service_name": "Orders_API", "github_repo": "x"})
+    assert "stagelift is not installed: per-answer checks only" in str(refusal.value.code)
+    assert "service_name = 'Orders_API': must match" in str(refusal.value.code)
+    assert check.checked_service_folder({**cookiecutter_defaults("lambda"), "service_name": "orders", "github_repo": "orders"}) == "orders"
 
 def test_a_choice_outside_the_list_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"nodejs22.x provided for choice variable runtime, but the choices are \['python3.13', 'python3.14'\]"):

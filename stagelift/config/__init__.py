@@ -10,6 +10,7 @@ from .errors import ConfigError, validate
 from .fargate_service import FargateServiceConfig
 from .lambda_service import LambdaServiceConfig
 from .portal import CONTEXT_KEYS, ENVIRONMENTS, PROFILES, PortalConfig, load_portal_config
+from .service_environment import ServiceEnvironmentConfig
 from .service import STAGE_BY_TIER, ServiceConfig, Tier
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "LambdaServiceConfig",
     "PortalConfig",
     "ServiceConfig",
+    "ServiceEnvironmentConfig",
     "StageliftModel",
     "Tier",
     "load_portal_config",

@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from .base import DOMAIN_NAME_PATTERN, HOSTED_ZONE_ID_PATTERN, StageliftModel, is_subdomain_of
+from .base import DOMAIN_NAME_PATTERN, HOSTED_ZONE_ID_PATTERN, LogRetentionDays, StageliftModel, is_subdomain_of
 from .eks import EksPlatformConfig
 from .network import VpcCidr
 from .service import ServiceEnvironment
@@ -31,8 +31,9 @@ class ServiceEnvironmentConfig(StageliftModel):
     vpc_cidr: VpcCidr = Field(default="10.0.0.0/16", description="VPC CIDR block, /16 to /24")
     max_azs: int = Field(default=2, ge=2, le=3, description="Availability zones the VPC, load balancer and tasks span")
     nat_gateways: int = Field(default=1, ge=1, le=3, description="NAT gateways (one per AZ for zone-independent egress; 1 is cheapest)")
-    waf: bool = Field(default=True, description="AWS WAF web ACL on the load balancer (managed rule groups and a per-IP rate limit)")
-    access_log_days: int = Field(default=90, ge=1, le=3650, description="Days the load balancer's access logs are kept")
+    waf: bool = Field(default=True, description="AWS WAF web ACL on the load balancer: AWS managed rule groups and a per-IP rate limit")
+    waf_rate_limit: int = Field(default=10000, ge=10, le=2_000_000_000, description="Requests one IP address may send to all services together in 5 minutes before WAF blocks it")
+    log_retention_days: LogRetentionDays = Field(default=90, description="Days the load balancer's access logs, WAF logs and flow logs are kept")
     eks: EksPlatformConfig | None = Field(default=None, description="EKS platform on the same VPC (optional): its clusterName, version, nodes ...; environment, maxAzs and natGateways come from the environment")
 
     @model_validator(mode="after")

@@ -26,6 +26,7 @@ _MODULES = {
     "acknowledge": "nag",
     "ServiceNetwork": "network",
     "SecureBucket": "secure_bucket",
+    "ServiceEnvironment": "service_environment",
     "ServiceEnvironmentImport": "service_environment_import",
     "tag_service": "tagging",
 }
@@ -56,5 +57,6 @@ if TYPE_CHECKING:
     from .nag import acknowledge
     from .network import ServiceNetwork
     from .secure_bucket import SecureBucket
+    from .service_environment import ServiceEnvironment
     from .service_environment_import import ServiceEnvironmentImport
     from .tagging import tag_service

@@ -9,6 +9,7 @@ from .eks import EksPlatformConfig, EksServiceConfig
 from .errors import ConfigError, validate
 from .fargate_service import FargateServiceConfig
 from .lambda_service import LambdaServiceConfig
+from .migration import TierMigration
 from .portal import CONTEXT_KEYS, ENVIRONMENTS, PROFILES, PortalConfig, load_portal_config
 from .service_environment import ServiceEnvironmentConfig
 from .service import STAGE_BY_TIER, ServiceConfig, Tier
@@ -30,6 +31,7 @@ __all__ = [
     "ServiceEnvironmentConfig",
     "StageliftModel",
     "Tier",
+    "TierMigration",
     "load_portal_config",
     "validate",
 ]

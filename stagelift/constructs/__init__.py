@@ -28,6 +28,10 @@ _MODULES = {
     "SecureBucket": "secure_bucket",
     "ServiceEnvironment": "service_environment",
     "ServiceEnvironmentImport": "service_environment_import",
+    "ServiceRoute": "service_route",
+    "WeightedTarget": "service_route",
+    "listener_priority": "service_route",
+    "TieredService": "tiered_service",
     "tag_service": "tagging",
 }
 
@@ -59,4 +63,6 @@ if TYPE_CHECKING:
     from .secure_bucket import SecureBucket
     from .service_environment import ServiceEnvironment
     from .service_environment_import import ServiceEnvironmentImport
+    from .service_route import ServiceRoute, WeightedTarget, listener_priority
+    from .tiered_service import TieredService
     from .tagging import tag_service

@@ -24,11 +24,11 @@ def stack() -> DeployTimeZonesStack:
     app = new_app()
     stack = DeployTimeZonesStack(app, "Orders", env=cdk.Environment(region="eu-west-1"))
     env = ServiceEnvironmentImport(stack, "Environment", environment="development", name="shared")
-    # An imported cluster cannot be given capacity providers here (FargateService refuses Spot on one): on-demand.
+    # Development defaults: Spot, on the environment's (imported) cluster, which has the FARGATE_SPOT provider.
     fargate = FargateService(
         stack,
         "Fargate",
-        config=validate(FargateServiceConfig, {"serviceName": "orders", "fargateSpot": False}, "fargate"),
+        config=validate(FargateServiceConfig, {"serviceName": "orders"}, "fargate"),
         image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"),
         vpc=env.vpc,
         cluster=env.cluster,
@@ -72,3 +72,8 @@ def test_reads_only_the_parameters_it_uses(stack: DeployTimeZonesStack) -> None:
 def test_cdk_nag_and_cfn_lint_clean(stack: DeployTimeZonesStack) -> None:
     assert nag_findings(stack) == []
     assert cfn_lint_findings(Template.from_stack(stack).to_json(), regions=("eu-west-1",)) == []
+
+
+def test_fargate_tier_runs_on_the_environments_spot_provider(stack: DeployTimeZonesStack) -> None:
+    # Refused before ("fargateSpot ... needs Fargate capacity providers, which an imported cluster cannot be given here").
+    Template.from_stack(stack).has_resource_properties("AWS::ECS::Service", {"CapacityProviderStrategy": [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}]})

@@ -297,6 +297,8 @@ class Backend:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process and self.process.poll() is None, f"the backend exited: {self.tail()}"
+            # A plugin that fails to start leaves the process up, answering 503 for ever.
+            assert "BackendStartupError" not in self.logfile.read_text(errors="replace"), f"the backend failed to start: {self.tail()}"
             if readiness() == 200:
                 log(f"backend ({self.name}) ready")
                 return
@@ -342,5 +344,5 @@ def scheduled_tasks(token: str, plugin: str = "catalog") -> dict[str, dict[str, 
 
 
 # Refresh tasks of the GitHub entity providers app-config.github.yaml configures (provider id
-# `organization`): catalog-backend-module-github's GithubEntityProvider and github-org's provider.
-GITHUB_PROVIDER_TASKS = ("github-provider:organization:refresh", "GithubMultiOrgEntityProvider:organization:refresh")
+# `stagelift`): catalog-backend-module-github's GithubEntityProvider and github-org's provider.
+GITHUB_PROVIDER_TASKS = ("github-provider:stagelift:refresh", "GithubMultiOrgEntityProvider:stagelift:refresh")

@@ -107,8 +107,8 @@ def test_catalog_registers_the_github_providers_on_their_schedules(github_sessio
     tasks = scheduled_tasks(github_session.token)
     assert set(GITHUB_PROVIDER_TASKS) <= set(tasks), sorted(tasks)
     # The shipped cadences (app-config.github.yaml): discovery every 30 minutes, the org every hour.
-    assert tasks["github-provider:organization:refresh"]["settings"]["cadence"] == "PT30M"
-    assert tasks["GithubMultiOrgEntityProvider:organization:refresh"]["settings"]["cadence"] == "PT1H"
+    assert tasks["github-provider:stagelift:refresh"]["settings"]["cadence"] == "PT30M"
+    assert tasks["GithubMultiOrgEntityProvider:stagelift:refresh"]["settings"]["cadence"] == "PT1H"
 
 
 def test_no_provider_ran_against_github(github_session: GitHubSession) -> None:

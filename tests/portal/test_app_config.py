@@ -86,6 +86,9 @@ def test_the_github_switch_selects_a_section_of_the_github_config() -> None:
         assert {key for _, key in includes} <= sections[section].keys()
     assert sections["none"] == {"integrations": {}, "providers": {}}
     assert set(sections[switch]["providers"]) == {"github", "githubOrg"}
+    # catalog-backend-module-github reads a `catalog.providers.github` holding a key `organization` or
+    # `app` as one unnamed provider: a provider id of that name fails the backend at start-up.
+    assert not {"organization", "app"} & set(sections[switch]["providers"]["github"])
 
 
 def test_credentials_in_the_app_config_come_from_secrets() -> None:

@@ -5,13 +5,19 @@ overlay app-config.e2e-github.yaml puts each provider's first run a day ahead, a
 through the scheduler that no refresh ran. What it proves: with the App's secrets set, the
 production config includes app-config.github.yaml's `app` section, the backend starts, and the
 catalog registers the repository discovery and org providers on their schedules; the scaffolder
-offers publish:github and publish:github:pull-request.
+offers publish:github and publish:github:pull-request; sign-in uses the resolver the task names
+(here emailLocalPartMatchingUserEntityName, for orgs whose e-mails the App cannot read).
 """
 
 from __future__ import annotations
 
 import datetime
+import http.cookiejar
+import json
+import re
 import secrets
+import urllib.parse
+import urllib.request
 import shutil
 import time
 from collections.abc import Iterator
@@ -26,6 +32,7 @@ from stagelift.constructs.portal.database import APP_USERNAME
 from .oidc_standin import OidcStandIn
 from .portal import (
     ARTIFACTS,
+    BASE_URL,
     E2E,
     GITHUB_PROVIDER_TASKS,
     WORK,
@@ -39,13 +46,17 @@ from .portal import (
     readiness,
     scheduled_tasks,
 )
-from .test_portal import E2E_EMAIL, application_env, create_users
+from .test_portal import all_entities, application_env, create_users, ref_of
 
 ORGANIZATION = "stagelift-e2e"
 GITHUB_APP = {
     "githubOrganization": ORGANIZATION,
     "githubAppSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:backstage/github-app-AbC123",
+    "signInResolver": "emailLocalPartMatchingUserEntityName",
 }
+# The fixture User e2e-user has spec.profile.email e2e-user@example.com: this address matches it by
+# its local part only, so sign-in succeeds with the configured resolver and not with the default.
+SIGN_IN_EMAIL = "e2e-user@corp.example"
 
 
 def fake_app() -> dict[str, str]:
@@ -79,10 +90,12 @@ def github_session() -> Iterator[GitHubSession]:
     postgres.start()
     password = secrets.token_urlsafe(18)
     create_users(postgres, {APP_USERNAME: password})
-    oidc = OidcStandIn(client_id="e2e-client", email=E2E_EMAIL, name="E2E User").start()
+    oidc = OidcStandIn(client_id="e2e-client", email=SIGN_IN_EMAIL, name="E2E User").start()
     token = secrets.token_urlsafe(32)
     env = application_env(postgres, oidc, certificates.ca_file, APP_USERNAME, password, token, context=GITHUB_APP, secret_values=fake_app())
-    assert env["GITHUB_INTEGRATION"] == "app" and env["GITHUB_ORGANIZATION"] == ORGANIZATION  # as the template sets them
+    # As the template sets them:
+    assert env["GITHUB_INTEGRATION"] == "app" and env["GITHUB_ORGANIZATION"] == ORGANIZATION
+    assert env["AUTH_OIDC_SIGN_IN_RESOLVER"] == "emailLocalPartMatchingUserEntityName"
     backend = Backend(env, "github", image_root(), overlays=(E2E / "app-config.e2e-github.yaml",))
     try:
         started = time.monotonic()
@@ -126,3 +139,26 @@ def test_scaffolder_offers_the_github_publish_actions(github_session: GitHubSess
     assert status == 200, body
     assert isinstance(body, list)
     assert {"publish:github", "publish:github:pull-request"} <= {action["id"] for action in body}
+
+
+def sign_in_response() -> dict[str, object]:
+    """The OIDC popup flow without a browser: start, the stand-in's redirect back, and the
+    response the handler page posts to the app (URI-encoded JSON in its script)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    query = urllib.parse.urlencode({"env": "production", "origin": BASE_URL})
+    with opener.open(f"{BASE_URL}/api/auth/oidc/start?{query}", timeout=60) as response:
+        page = response.read().decode()
+    encoded = re.search(r"var authResponse = decodeURIComponent\('([^']*)'\)", page)
+    assert encoded, page[:2000]
+    return dict(json.loads(urllib.parse.unquote(encoded.group(1))))
+
+
+def test_sign_in_uses_the_configured_resolver(github_session: GitHubSession) -> None:
+    deadline = time.monotonic() + 240
+    while "user:default/e2e-user" not in {ref_of(e) for e in all_entities(github_session.token)}:
+        assert time.monotonic() < deadline, "the fixture user was never ingested"
+        time.sleep(3)
+    response = sign_in_response()
+    assert response["type"] == "authorization_response", response
+    identity = response["response"]["backstageIdentity"]["identity"]  # type: ignore[index]
+    assert identity["userEntityRef"] == "user:default/e2e-user"

@@ -55,6 +55,8 @@ ENVIRONMENTS = ("development", "staging", "production")
 ENV = cdk.Environment(account="123456789012", region="eu-west-1")
 DOMAIN = {"domainName": "backstage.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ", "hostedZoneName": "example.com"}
 CERTIFICATE_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+GITHUB_APP_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:backstage/github-app-AbC123"
+GITHUB_APP_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/12345678-1234-1234-1234-123456789012"
 EXISTING_VPC = {
     "vpcId": "vpc-0123456789abcdef0",
     "vpcCidr": "10.20.0.0/16",
@@ -126,6 +128,16 @@ SAMPLES: dict[type[BaseModel], dict[str, list[dict[str, object]]]] = {
         "githubOidcProviderArn": [
             {"githubOrganization": "example-org", "githubOidcProviderArn": GITHUB_OIDC_PROVIDER_ARN},
             {"githubOidcProviderArn": GITHUB_OIDC_PROVIDER_ARN},
+        ],
+        # The portal's GitHub App: with its organisation (and key), without the organisation, a partial ARN.
+        "githubAppSecretArn": [
+            {"githubOrganization": "example-org", "githubAppSecretArn": GITHUB_APP_SECRET_ARN},
+            {"githubAppSecretArn": GITHUB_APP_SECRET_ARN},
+            {"githubOrganization": "example-org", "githubAppSecretArn": GITHUB_APP_SECRET_ARN[:-7]},
+        ],
+        "githubAppSecretKeyArn": [
+            {"githubOrganization": "example-org", "githubAppSecretArn": GITHUB_APP_SECRET_ARN, "githubAppSecretKeyArn": GITHUB_APP_KEY_ARN},
+            {"githubAppSecretKeyArn": GITHUB_APP_KEY_ARN},
         ],
         # Production only: every safeguard weakened at once, each with its reason; a reason for a
         # safeguard kept at production's default (refused as stale everywhere). Each safeguard

@@ -37,6 +37,11 @@ AVAILABILITY_ZONE_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]"
 HTTPS_URL_PATTERN = r"^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:[0-9]{1,5})?(/[^\s?#]*)?(\?[^\s#]*)?$"
 SECRETS_MANAGER_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$"
 GITHUB_ORGANIZATION_PATTERN = r"^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$"
+# A complete secret ARN ends in "-" and the 6 characters Secrets Manager appends to the name.
+SECRETS_MANAGER_COMPLETE_ARN_PATTERN = r"^arn:[^:]+:secretsmanager:[^:]+:[0-9]{12}:secret:.+-[A-Za-z0-9]{6}$"
+KMS_KEY_ARN_PATTERN = r"^arn:aws[a-z-]*:kms:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:key/[0-9a-f-]{36}$"
+# Sign-in resolvers of Backstage's OIDC auth provider (@backstage/plugin-auth-backend-module-oidc-provider 0.4).
+SignInResolver = Literal["emailMatchingUserEntityProfileEmail", "emailLocalPartMatchingUserEntityName"]
 GITHUB_OIDC_PROVIDER_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
 # Names Cognito keeps for its own users and its social providers.
 RESERVED_PROVIDER_NAMES = frozenset({"cognito", "google", "facebook", "loginwithamazon", "signinwithapple"})
@@ -171,16 +176,41 @@ class PortalConfig(StageliftModel):
         description="Cognito's own users (e-mail and password) may sign in; false (needs samlMetadataUrl or oidcIssuer) leaves only the company's identity provider",
     )
 
-    # --- TechDocs publishing from GitHub Actions -----------------------------------------------------
+    # --- GitHub: TechDocs publishing from GitHub Actions, and the portal's GitHub App ---------------
     github_organization: str | None = Field(
         default=None,
         pattern=GITHUB_ORGANIZATION_PATTERN,
-        description="GitHub organisation, spelt as on GitHub (the trust condition is case-sensitive), whose repositories may publish TechDocs to the portal's bucket (an IAM role trusted by GitHub OIDC); unset = no role",
+        description=(
+            "GitHub organisation, spelt as on GitHub (the trust condition is case-sensitive), whose repositories may publish TechDocs to the portal's bucket "
+            "(an IAM role trusted by GitHub OIDC); with githubAppSecretArn also the organisation the portal publishes to and discovers repositories, users and teams in; unset = no role"
+        ),
     )
     github_oidc_provider_arn: str | None = Field(
         default=None,
         pattern=GITHUB_OIDC_PROVIDER_ARN_PATTERN,
         description="The account's existing IAM OIDC provider for token.actions.githubusercontent.com (an account has at most one); unset = the stack creates it",
+    )
+
+    github_app_secret_arn: str | None = Field(
+        default=None,
+        pattern=SECRETS_MANAGER_ARN_PATTERN,
+        description=(
+            "Complete ARN (with Secrets Manager's 6-character suffix) of a secret holding the portal's GitHub App as JSON with the keys "
+            "appId, clientId, clientSecret, webhookSecret, privateKey (PEM), each injected into the task; needs githubOrganization. "
+            "Turns on publish:github, discovery of the organisation's catalog-info.yaml files and its users and teams; unset = no GitHub integration"
+        ),
+    )
+    github_app_secret_key_arn: str | None = Field(
+        default=None,
+        pattern=KMS_KEY_ARN_PATTERN,
+        description="Customer-managed KMS key that encrypts githubAppSecretArn, which the task's execution role may then decrypt with; unset = the secret uses the AWS managed key",
+    )
+    sign_in_resolver: SignInResolver = Field(
+        default="emailMatchingUserEntityProfileEmail",
+        description=(
+            "How a signed-in e-mail finds its User entity: emailMatchingUserEntityProfileEmail (spec.profile.email, which GitHub org ingestion fills only "
+            "from e-mails the App may read) or emailLocalPartMatchingUserEntityName (the part before @ is the entity name, e.g. the GitHub login)"
+        ),
     )
 
     # --- edge and data retention ---------------------------------------------------------------
@@ -311,6 +341,7 @@ class PortalConfig(StageliftModel):
                 f"githubOidcProviderArn = {self.github_oidc_provider_arn!r} is set but githubOrganization is not: "
                 "the provider is used only by the TechDocs publishing role, which needs the organisation it trusts"
             )
+        self._check_github_app()
         if self.min_capacity > self.max_capacity:
             raise ValueError(f"minCapacity = {self.min_capacity} is above maxCapacity = {self.max_capacity}")
         if self.has_image and not self.min_capacity <= self.desired_count <= self.max_capacity:
@@ -404,6 +435,28 @@ class PortalConfig(StageliftModel):
                 "localUsers = false needs a company identity provider (samlMetadataUrl, or oidcIssuer with oidcClientId "
                 "and oidcClientSecretArn): otherwise nobody could sign in"
             )
+
+    def _check_github_app(self) -> None:
+        arn = self.github_app_secret_arn
+        if arn is None:
+            if self.github_app_secret_key_arn is not None:
+                raise ValueError(f"githubAppSecretKeyArn = {self.github_app_secret_key_arn!r} is set but githubAppSecretArn is not: the key only decrypts that secret")
+            return
+        if not re.fullmatch(SECRETS_MANAGER_COMPLETE_ARN_PATTERN, arn):
+            raise ValueError(
+                f"githubAppSecretArn = {arn!r} is a partial ARN: give the secret's complete ARN, which ends in '-' and the 6 characters "
+                "Secrets Manager adds to its name (e.g. ...:secret:backstage/github-app-AbC123; `aws secretsmanager describe-secret --secret-id <name>` shows it)"
+            )
+        if self.github_organization is None:
+            raise ValueError(
+                f"githubAppSecretArn = {arn!r} is set but githubOrganization is not: the portal publishes to, and discovers repositories, users and teams in, "
+                "one organisation where the App is installed"
+            )
+
+    @property
+    def github_app(self) -> bool:
+        """A GitHub App is configured: the task gets its credentials and the app-config its GitHub section."""
+        return self.github_app_secret_arn is not None
 
     @property
     def federation(self) -> Literal["SAML", "OIDC"] | None:

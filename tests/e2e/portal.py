@@ -233,15 +233,22 @@ class Postgres:
 # --- the backend ---------------------------------------------------------------------------------
 
 
-def task_definition_variables() -> tuple[set[str], set[str]]:
+def task_definition_variables(**context: object) -> tuple[set[str], set[str]]:
     """Plain and secret environment variable names of the Backstage container, from the
     synthesized development portal template (with an ECR tag, so no image asset is staged)."""
+    plain, secret = task_definition_values(**context)
+    return set(plain), set(secret)
+
+
+def task_definition_values(**context: object) -> tuple[dict[str, object], dict[str, str]]:
+    """The Backstage container's plain variables (name -> value: a string, or a CloudFormation
+    expression known at deploy time) and secrets (name -> valueFrom), for ``context``."""
     from tests.portal.conftest import synth_profile
 
-    portal = synth_profile("development", imageTag="e2e")
+    portal = synth_profile("development", imageTag="e2e", **context)
     containers = portal.one("AWS::ECS::TaskDefinition")["Properties"]["ContainerDefinitions"]
     backstage = next(c for c in containers if c["Name"] == "Backstage")
-    return {e["Name"] for e in backstage["Environment"]}, {s["Name"] for s in backstage.get("Secrets", [])}
+    return {e["Name"]: e["Value"] for e in backstage["Environment"]}, {s["Name"]: s["ValueFrom"] for s in backstage.get("Secrets", [])}
 
 
 def image_environment() -> dict[str, str]:
@@ -250,26 +257,28 @@ def image_environment() -> dict[str, str]:
     return dict(i.value.split("=", 1) for i in final.all("ENV"))
 
 
-def backend_command() -> list[str]:
+def backend_command(*overlays: Path) -> list[str]:
     (cmd,) = dockerfile_stages()[-1].all("CMD")
     command = cmd.exec_form
     assert command is not None
-    return [*command, "--config", str(OVERLAY)]
+    return [*command, *(word for overlay in (OVERLAY, *overlays) for word in ("--config", str(overlay)))]
 
 
 class Backend:
-    """The backend process: the image's CMD in the image's layout with the task's environment."""
+    """The backend process: the image's CMD in the image's layout with the task's environment
+    (and, after the e2e overlay, any further test-only ``overlays``)."""
 
-    def __init__(self, env: Mapping[str, str], name: str, cwd: Path) -> None:
+    def __init__(self, env: Mapping[str, str], name: str, cwd: Path, overlays: tuple[Path, ...] = ()) -> None:
         self.env = dict(env)
         self.cwd = cwd
         self.name = name
+        self.overlays = overlays
         self.process: subprocess.Popen[bytes] | None = None
         self.logfile = WORK / f"backend-{name}.log"
 
     def start(self) -> None:
         log(f"starting the backend ({self.name}), log {self.logfile}")
-        command = backend_command()
+        command = backend_command(*self.overlays)
         command[0] = str(NODE_HOME / "bin" / "node")
         with open(self.logfile, "wb") as out:
             self.process = subprocess.Popen(command, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -288,6 +297,8 @@ class Backend:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process and self.process.poll() is None, f"the backend exited: {self.tail()}"
+            # A plugin that fails to start leaves the process up, answering 503 for ever.
+            assert "BackendStartupError" not in self.logfile.read_text(errors="replace"), f"the backend failed to start: {self.tail()}"
             if readiness() == 200:
                 log(f"backend ({self.name}) ready")
                 return
@@ -320,3 +331,18 @@ def api(token: str, method: str, path: str, body: object | None = None, timeout:
             return error.code, json.loads(text)
         except json.JSONDecodeError:
             return error.code, text
+
+
+def scheduled_tasks(token: str, plugin: str = "catalog") -> dict[str, dict[str, object]]:
+    """Task id -> entry of a plugin's scheduler (`/.backstage/scheduler/v1/tasks`, which the
+    backend's scheduler service serves for every plugin): every entity provider's refresh shows
+    here as `<provider name>:refresh`, with its settings and state."""
+    status, body = api(token, "GET", f"/api/{plugin}/.backstage/scheduler/v1/tasks")
+    assert status == 200, body
+    assert isinstance(body, dict)
+    return {str(task["taskId"]): task for task in body["tasks"]}
+
+
+# Refresh tasks of the GitHub entity providers app-config.github.yaml configures (provider id
+# `stagelift`): catalog-backend-module-github's GithubEntityProvider and github-org's provider.
+GITHUB_PROVIDER_TASKS = ("github-provider:stagelift:refresh", "GithubMultiOrgEntityProvider:stagelift:refresh")

@@ -15,7 +15,7 @@ import shutil
 import ssl
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from tests.scaffolding.test_backstage_render import PICKER_VALUES, form_values
 from .oidc_standin import OidcStandIn
 from .portal import (
     APP,
+    GITHUB_PROVIDER_TASKS,
     ARTIFACTS,
     BASE_URL,
     NODE_HOME,
@@ -45,6 +46,8 @@ from .portal import (
     log,
     make_certificates,
     readiness,
+    scheduled_tasks,
+    task_definition_values,
     task_definition_variables,
 )
 
@@ -119,10 +122,15 @@ def wait_for_catalog(token: str, timeout: float = 600) -> list[dict[str, Any]]:
         time.sleep(3)
 
 
-def application_env(postgres: Postgres, oidc: OidcStandIn, certificates_ca: Path, user: str, password: str, token: str) -> dict[str, str]:
-    """Exactly the variables the task definition sets (local values), the image's ENV, and the
-    overlay's two test-only variables."""
-    plain, secret = task_definition_variables()
+def application_env(
+    postgres: Postgres, oidc: OidcStandIn, certificates_ca: Path, user: str, password: str, token: str,
+    context: Mapping[str, object] | None = None, secret_values: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Exactly the variables the task definition for ``context`` sets (local values; a plain
+    setting the template spells out, such as the sign-in resolver, as it is), the image's ENV, and
+    the overlay's two test-only variables. ``secret_values``: local values of further secrets."""
+    plain_values, _ = task_definition_values(**(context or {}))
+    plain, secret = task_definition_variables(**(context or {}))
     local = {
         "PORTAL_BASE_URL": BASE_URL,
         "POSTGRES_HOST": "localhost",
@@ -135,7 +143,9 @@ def application_env(postgres: Postgres, oidc: OidcStandIn, certificates_ca: Path
         "AUTH_OIDC_CLIENT_SECRET": "e2e-client-secret",
         "TECHDOCS_BUCKET": "stagelift-e2e-techdocs",
         "AWS_REGION": "us-east-1",
+        **(secret_values or {}),
     }
+    local.update({k: v for k, v in plain_values.items() if isinstance(v, str) and k not in local})
     unknown = (plain | secret) - local.keys()
     assert not unknown, f"the task definition sets {sorted(unknown)}: give them a local value in tests/e2e/test_portal.py"
     image = image_environment()
@@ -191,6 +201,12 @@ def session() -> Iterator[Session]:
 
 def test_readiness_answers_200(session: Session) -> None:
     assert readiness() == 200
+
+
+def test_without_a_github_app_no_github_provider_is_registered(session: Session) -> None:
+    # app-config.github.yaml's `none` section: the GitHub modules are installed but idle.
+    tasks = scheduled_tasks(session.token)
+    assert not [t for t in tasks if t in GITHUB_PROVIDER_TASKS or "github" in t.lower()]
 
 
 def test_production_config_passes_config_check(session: Session) -> None:

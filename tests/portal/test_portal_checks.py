@@ -23,6 +23,14 @@ CASES: dict[str, dict[str, object]] = {
         "localUsers": False,
         "githubOrganization": "acme",
     },
+    "development-github-app-with-key": {
+        "environment": "development",
+        "imageTag": "v1",
+        "githubOrganization": "acme",
+        "githubAppSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:backstage/github-app-AbC123",
+        "githubAppSecretKeyArn": "arn:aws:kms:us-east-1:123456789012:key/12345678-1234-1234-1234-123456789012",
+        "signInResolver": "emailLocalPartMatchingUserEntityName",
+    },
     "production-saml-federation-existing-github-provider": {
         "environment": "production",
         **DOMAIN,

@@ -176,6 +176,14 @@ def test_production_app_config_is_copied_and_passed_to_the_backend(final: Stage)
     assert configs == ["app-config.yaml", "app-config.production.yaml"]
 
 
+def test_every_file_the_production_app_config_includes_is_copied(final: Stage) -> None:
+    # A `$include` of a file the image lacks stops the backend at start-up.
+    included = set(re.findall(r"\$include:\s*\"?([^#\"\s]+)", (PORTAL / "app-config.production.yaml").read_text()))
+    assert included == {"app-config.github.yaml"}
+    copied = {word for i in final.all("COPY") for word in shlex.split(i.value)[:-1]}
+    assert included <= copied
+
+
 def test_no_local_secrets_or_host_dependencies_enter_the_build_context() -> None:
     ignored = {line.strip() for line in (PORTAL / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")}
     assert {"node_modules", "**/node_modules", "app-config.local.yaml", ".git", "packages/*/dist"} <= ignored

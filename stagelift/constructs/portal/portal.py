@@ -22,6 +22,7 @@ from ..tagging import tag_service
 from .database import PORT as DATABASE_PORT
 from .database import PortalDatabase
 from .edge import PortalEdge
+from .github_app import PortalGitHubApp
 from .identity import PortalIdentity
 from .network import PortalNetwork
 from .service import PortalService
@@ -39,7 +40,7 @@ class BackstagePortal(Construct):
     performs no lookups, so it synthesizes offline. Important children are attributes:
     ``key`` (the customer-managed key, None unless ``config.customer_managed_key``), ``network``,
     ``database``, ``identity``, ``edge``, ``service``, ``techdocs_bucket``, ``techdocs_publisher`` (None
-    without ``config.github_organization``), ``parameters`` (SSM, see ``stagelift.parameters``), ``alarm_topic``.
+    without ``config.github_organization``), ``github_app`` (None without ``config.github_app_secret_arn``), ``parameters`` (SSM, see ``stagelift.parameters``), ``alarm_topic``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: PortalConfig, image: ecs.ContainerImage | None = None) -> None:
@@ -86,6 +87,15 @@ class BackstagePortal(Construct):
         )
         acknowledge(self.session_secret, "AwsSolutions-SMG4", "Rotating the cookie-signing key signs every user out; rotate it by replacing the secret during a maintenance window.")
 
+        # The GitHub App (optional): its fields become container secrets, app-config.github.yaml's switch a variable.
+        self.github_app: PortalGitHubApp | None = None
+        if config.github_app_secret_arn is not None and config.github_organization is not None:
+            self.github_app = PortalGitHubApp(
+                self, "GitHubApp", secret_arn=config.github_app_secret_arn, organization=config.github_organization, encryption_key_arn=config.github_app_secret_key_arn
+            )
+        github_environment = self.github_app.environment if self.github_app else {}
+        github_secrets = self.github_app.secrets if self.github_app else {}
+
         db = self.database
         self.service = PortalService(
             self,
@@ -103,6 +113,8 @@ class BackstagePortal(Construct):
                 "AUTH_OIDC_METADATA_URL": self.identity.metadata_url,
                 "TECHDOCS_BUCKET": self.techdocs_bucket.bucket_name,
                 "AWS_REGION": Stack.of(self).region,
+                "AUTH_OIDC_SIGN_IN_RESOLVER": config.sign_in_resolver,
+                **github_environment,
             },
             secrets={
                 "POSTGRES_USER": ecs.Secret.from_secrets_manager(db.app_secret, "username"),
@@ -110,8 +122,11 @@ class BackstagePortal(Construct):
                 "AUTH_OIDC_CLIENT_ID": ecs.Secret.from_secrets_manager(self.identity.client_secret, "clientId"),
                 "AUTH_OIDC_CLIENT_SECRET": ecs.Secret.from_secrets_manager(self.identity.client_secret, "clientSecret"),
                 "AUTH_SESSION_SECRET": ecs.Secret.from_secrets_manager(self.session_secret),
+                **github_secrets,
             },
         )
+        if self.github_app is not None:
+            self.github_app.grant_decrypt(self.service.task_definition.obtain_execution_role())
         # Security groups chained: internet -> load balancer -> tasks -> database.
         db.allow_from(self.service.security_group, "Portal tasks")
         # Tasks start once their database user exists (created by the deploy, not by a task).

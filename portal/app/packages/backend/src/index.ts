@@ -16,6 +16,7 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 // fetch:cookiecutter for stagelift's templates (runs the `cookiecutter` CLI the image carries);
 // `make e2e` swaps in a dry-run-capable copy of the same action, see ./e2e.ts.
 backend.add(cookiecutterActions);
+// publish:github and publish:github:pull-request; credentials from integrations.github (the App).
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
@@ -37,6 +38,12 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
+
+// GitHub discovery (catalog.providers.github: every catalog-info.yaml of the organisation) and
+// users and teams as User and Group entities (catalog.providers.githubOrg). Both read their
+// providers from app-config.github.yaml and register none when it is not included (no GitHub App).
+backend.add(import('@backstage/plugin-catalog-backend-module-github'));
+backend.add(import('@backstage/plugin-catalog-backend-module-github-org'));
 
 // See https://backstage.io/docs/features/software-catalog/configuration#subscribing-to-catalog-errors
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));

@@ -134,3 +134,28 @@ def test_the_alarms_name_the_environment_load_balancer_from_its_listener(synth: 
 def test_cdk_nag_and_cfn_lint_find_nothing(synth: Synth) -> None:
     assert [str(f) for f in nag_findings(synth.stack)] == []
     assert cfn_lint_findings(synth.template.to_json()) == []
+
+
+def test_a_lambda_only_service_reads_no_security_group_it_never_uses() -> None:
+    # The first step of every move up: the function's target group alone at 100 %. The load
+    # balancer invokes Lambda without a network connection, so the security group's parameter
+    # would be unused (cfn-lint W2001) if the listener were imported with it.
+    stack = cdk.Stack(new_app(), "OrdersOnLambda", env=ENV)
+    environment = ServiceEnvironmentImport(stack, "Environment", environment="development", name="shared")
+    function = LambdaService(
+        stack,
+        "Lambda",
+        config=LambdaServiceConfig(service_name="orders"),
+        code=lambda_.Code.from_inline("def handle(event, context):\n    return {}\n"),
+        handler="index.handle",
+        load_balancer_target=True,
+    )
+    assert function.target_group is not None
+    TieredService(stack, "FrontDoor", environment=environment, service_name="orders", targets=weighted_targets({"lambda": function.target_group}))
+    template = Template.from_stack(stack)
+    defaults = [p.get("Default") for p in template.to_json()["Parameters"].values()]
+    assert environment_parameter("development", "shared", EnvironmentParameter.LOAD_BALANCER_SECURITY_GROUP_ID) not in defaults
+    assert environment_parameter("development", "shared", EnvironmentParameter.LISTENER_ARN) in defaults
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::ListenerRule", {"Actions": [Match.object_like({"ForwardConfig": {"TargetGroups": [Match.object_like({"Weight": 100})]}})]})
+    assert cfn_lint_findings(template.to_json()) == []
+    assert [str(f) for f in nag_findings(stack)] == []

@@ -1,17 +1,17 @@
 """Per-service monthly cost of a Fargate service before and after service environments (README table).
 
-Nothing here holds a price: two stacks are synthesized and priced by ``stagelift.pricing`` with the
-dated price list and the default usage assumptions.
+Nothing here holds a price: three stacks are synthesized in one app and priced by
+``stagelift.pricing`` with the dated price list and the default usage assumptions.
 
 - **Before**: a standalone ``FargateService`` (development defaults: 2 Spot tasks of 0.5 vCPU /
   1 GB, HTTPS on its own name) with its own VPC, NAT gateway, load balancer, flow logs and
   cluster: its whole estimate, for every service.
-- **After**, with N services in one environment: the ``ServiceEnvironment`` stack (the example's
-  development environment: 2 zones, 1 NAT gateway, WAF on, no EKS) priced with the traffic of N
-  services (N times the load balancer LCUs, requests, NAT traffic and flow log volume each
-  standalone service has), divided by N; plus the service's own part, the standalone estimate's
-  lines for what a service keeps when it attaches (tasks, its logs and keys, alarms, topic):
-  every line whose resources are not of a type the environment provides (``SHARED_TYPES``).
+- **After**, with N services in one environment: the ``ServiceEnvironment`` stack (2 zones,
+  1 NAT gateway, WAF on, no EKS) priced with the traffic of N services (N times the load
+  balancer LCUs, requests, NAT traffic and flow log volume each standalone service has), divided
+  by N; plus the service's own part: the same service attached
+  (``FargateService(shared_listener=...)`` on the environment's VPC, cluster and listener), whose
+  stack holds only its tasks, target group, logs and their key, alarms and topic.
 
     python -m stagelift.environment_costs                 # print the table
     python -m stagelift.environment_costs --update README.md
@@ -21,12 +21,9 @@ dated price list and the default usage assumptions.
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,35 +38,15 @@ SERVICE_COUNTS: tuple[int, ...] = (1, 3, 10, 30)
 ZONE = {"hostedZoneId": "Z0123456789EXAMPLE", "hostedZoneName": "example.com"}
 ENVIRONMENT = {"domainName": "services.example.com", **ZONE}
 SERVICE = {"serviceName": "orders", "domainName": "orders.example.com", **ZONE}
-# What an attached service no longer has of its own: the environment provides it.
-SHARED_TYPES = frozenset(
-    {
-        "AWS::EC2::NatGateway",
-        "AWS::EC2::EIP",
-        "AWS::EC2::FlowLog",
-        "AWS::ElasticLoadBalancingV2::LoadBalancer",
-        "AWS::S3::Bucket",  # the load balancer's access logs
-        "AWS::WAFv2::WebACL",
-        "AWS::WAFv2::LoggingConfiguration",
-    }
-)
-
-
-GRANTS = frozenset({"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"})
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """The two templates the table is computed from, and the standalone service's estimate."""
+    """The standalone and the attached service's estimates, and the environment's template."""
 
     standalone: Estimate
+    own_part: Estimate
     environment_template: Mapping[str, Any]
-    standalone_template: Mapping[str, Any]
-
-    @cached_property
-    def own_part(self) -> Estimate:
-        """What the service keeps when it attaches: its template without what the environment provides."""
-        return estimate_template(without_shared(self.standalone_template), region=REGION)
 
     def environment(self, services: int) -> Estimate:
         """The environment's estimate carrying the traffic of ``services`` services."""
@@ -79,34 +56,6 @@ class Comparison:
     def tasks(self) -> Decimal:
         line = self.standalone.line("ECS Fargate tasks")
         return Decimal(line.detail.split(" ", 1)[0]) if line else Decimal(0)
-
-
-def without_shared(template: Mapping[str, Any]) -> dict[str, Any]:
-    """``template`` without the resources of ``SHARED_TYPES`` and those only they use (the flow logs'
-    log group and key, the NAT gateway's address ...): a resource goes when every resource that
-    references it (``Ref``, ``Fn::GetAtt``, ``DependsOn``) goes. IAM policies do not count as
-    using what they grant access to."""
-    resources: Mapping[str, Any] = template["Resources"]
-    referrers: dict[str, set[str]] = {rid: set() for rid in resources}
-    for rid, resource in resources.items():
-        if resource["Type"] in GRANTS:
-            continue
-        text = json.dumps(resource)
-        for target in set(re.findall(r'"Ref": "([A-Za-z0-9]+)"', text)) | set(re.findall(r'"Fn::GetAtt": \["([A-Za-z0-9]+)"', text)) | set(_depends_on(resource)):
-            if target in referrers and target != rid:
-                referrers[target].add(rid)
-    dropped = {rid for rid, resource in resources.items() if resource["Type"] in SHARED_TYPES}
-    changed = True
-    while changed:
-        more = {rid for rid in resources if rid not in dropped and referrers[rid] and referrers[rid] <= dropped}
-        dropped |= more
-        changed = bool(more)
-    return {**template, "Resources": {rid: r for rid, r in resources.items() if rid not in dropped}}
-
-
-def _depends_on(resource: Mapping[str, Any]) -> list[str]:
-    value = resource.get("DependsOn", [])
-    return [value] if isinstance(value, str) else list(value)
 
 
 def shared_usage(services: int, *, tasks: Decimal, base: Assumptions | None = None) -> Assumptions:
@@ -132,7 +81,7 @@ def shared_usage(services: int, *, tasks: Decimal, base: Assumptions | None = No
 
 
 def synthesize() -> Comparison:
-    """Both stacks synthesized offline (no bundling) and the standalone one priced."""
+    """The three stacks synthesized offline (no bundling) in one app, and priced."""
     import aws_cdk as cdk
     from aws_cdk import aws_ecs as ecs
 
@@ -144,18 +93,28 @@ def synthesize() -> Comparison:
 
     app = create_app(REPO_ROOT, context={"aws:cdk:bundling-stacks": []})
     env = cdk.Environment(region=REGION)
+    config = validate(FargateServiceConfig, SERVICE, "service")
+    image = ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable")
     environment = ServiceEnvironmentStack(app, "Environment", config=validate(ServiceEnvironmentConfig, ENVIRONMENT, "environment"), env=env)
-    service = DeployTimeZonesStack(app, "Standalone", env=env)
-    FargateService(service, "Service", config=validate(FargateServiceConfig, SERVICE, "service"), image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"))
+    standalone = DeployTimeZonesStack(app, "Standalone", env=env)
+    FargateService(standalone, "Service", config=config, image=image)
+    # Attached in the same app: the environment's own cluster object carries the Spot provider
+    # the service's default capacity (Spot outside production) needs.
+    shared = environment.service_environment
+    attached = DeployTimeZonesStack(app, "Attached", env=env)
+    FargateService(
+        attached, "Service", config=config, image=image, vpc=shared.vpc, cluster=shared.cluster, shared_listener=shared.listener, shared_load_balancer_security_group=shared.security_group
+    )
     assembly = app.synth()
-    return compare(assembly.get_stack_by_name(environment.stack_name).template, assembly.get_stack_by_name(service.stack_name).template)
+    return compare(*(assembly.get_stack_by_name(s.stack_name).template for s in (environment, standalone, attached)))
 
 
-def compare(environment_template: Mapping[str, Any], standalone_template: Mapping[str, Any]) -> Comparison:
-    standalone = estimate_template(standalone_template, region=REGION)
-    if standalone.unpriced:
-        raise ValueError("the price list lacks what a Fargate service needs:\n  - " + "\n  - ".join(standalone.unpriced))
-    return Comparison(standalone, environment_template, standalone_template)
+def compare(environment_template: Mapping[str, Any], standalone_template: Mapping[str, Any], attached_template: Mapping[str, Any]) -> Comparison:
+    estimates = [estimate_template(t, region=REGION) for t in (standalone_template, attached_template)]
+    unpriced = [u for e in estimates for u in e.unpriced]
+    if unpriced:
+        raise ValueError("the price list lacks what a Fargate service needs:\n  - " + "\n  - ".join(unpriced))
+    return Comparison(estimates[0], estimates[1], environment_template)
 
 
 def markdown_table(comparison: Comparison, counts: Sequence[int] = SERVICE_COUNTS) -> str:

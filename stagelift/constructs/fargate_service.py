@@ -130,7 +130,8 @@ class FargateService(Construct):
         :param image: container image, e.g. ``ecs.ContainerImage.from_ecr_repository(repo, tag)``.
         :param vpc: VPC with public and private subnets; default a new ServiceNetwork (2 AZs, 1 NAT gateway, 2 in production).
         :param cluster: ECS cluster in ``vpc``; default a new cluster with Container Insights and Fargate capacity providers.
-            An imported cluster (not ``ecs.Cluster``) cannot be given Spot capacity providers: use it with Spot off.
+            An imported cluster (not ``ecs.Cluster``) cannot be given Spot capacity providers: use it with Spot off,
+            unless it is a service environment's (with ``shared_listener``), which has them.
         :param availability_zones: AZ names for the new VPC, for stacks with an explicit environment; default none (ignored with ``vpc``).
         :param environment: extra plain environment variables; default none. Never put secrets here.
         :param secrets: extra container secrets (``ecs.Secret``); default none.
@@ -147,7 +148,8 @@ class FargateService(Construct):
             raise ValueError("cluster and vpc do not match: cluster.vpc is a different VPC from vpc")
         if vpc is not None and availability_zones is not None:
             raise ValueError("availability_zones shapes a new VPC, but vpc was given: drop one of them")
-        if cluster is not None and config.use_spot and not isinstance(cluster, ecs.Cluster):
+        # A service environment's cluster (shared_listener) has the FARGATE_SPOT provider already.
+        if cluster is not None and config.use_spot and not isinstance(cluster, ecs.Cluster) and shared_listener is None:
             raise ValueError(
                 "fargateSpot (Spot, the default outside production) needs Fargate capacity providers, which an imported cluster "
                 "cannot be given here: pass an ecs.Cluster, or set fargateSpot = false"

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from stagelift import environment_costs
-from stagelift.environment_costs import BLOCK, Comparison, markdown_table, synthesize, without_shared
+from stagelift.environment_costs import BLOCK, Comparison, markdown_table, synthesize
 from stagelift.generated_blocks import read_block
 from tests.conftest import REPO_ROOT
 
@@ -22,15 +22,12 @@ def test_readme_table_is_current(comparison: Comparison) -> None:
     assert read_block(text, BLOCK) == markdown_table(comparison), "README.md's service environment cost table is stale: run `python -m stagelift.environment_costs --update README.md`"
 
 
-def test_attached_service_keeps_only_its_own_resources(comparison: Comparison) -> None:
-    kept = without_shared(comparison.standalone_template)["Resources"]
-    types = {r["Type"] for r in kept.values()}
-    assert not types & {"AWS::EC2::NatGateway", "AWS::EC2::EIP", "AWS::EC2::FlowLog", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::S3::Bucket"}
-    assert {"AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic"} <= types
-    # The flow logs' log group and key go with the flow log (the IAM policy granting on them does not keep them).
-    assert not [k for k in kept if "FlowLog" in k and kept[k]["Type"] in ("AWS::Logs::LogGroup", "AWS::KMS::Key")]
-    assert [line.item for line in comparison.own_part.lines] == ["ECS Fargate tasks", "KMS keys", "CloudWatch Logs", "CloudWatch alarms", "SNS"]
-    assert comparison.own_part.line("KMS keys").detail == "1 key"  # type: ignore[union-attr]
+def test_attached_service_pays_only_for_its_own_resources(comparison: Comparison) -> None:
+    own = [line.item for line in comparison.own_part.lines]
+    assert own == ["ECS Fargate tasks", "KMS keys", "CloudWatch Logs", "CloudWatch alarms", "SNS"]
+    # Same tasks as alone; no NAT, address, load balancer, flow logs or bucket of its own.
+    assert comparison.own_part.cost("ECS Fargate tasks") == comparison.standalone.cost("ECS Fargate tasks")
+    assert {"NAT", "Public IPv4 addresses", "Application Load Balancer", "VPC flow logs", "S3"} <= {line.item for line in comparison.standalone.lines} - set(own)
 
 
 def test_sharing_pays_from_a_few_services(comparison: Comparison) -> None:

@@ -11,7 +11,8 @@ Nothing here holds a price: three stacks are synthesized in one app and priced b
   balancer LCUs, requests, NAT traffic and flow log volume each standalone service has), divided
   by N; plus the service's own part: the same service attached
   (``FargateService(shared_listener=...)`` on the environment's VPC, cluster and listener), whose
-  stack holds only its tasks, target group, logs and their key, alarms and topic.
+  stack holds only its tasks, target group, logs and their key, alarms and topic, and its
+  listener rule (``ServiceRoute``, with its deploy-time check).
 
     python -m stagelift.environment_costs                 # print the table
     python -m stagelift.environment_costs --update README.md
@@ -87,7 +88,7 @@ def synthesize() -> Comparison:
 
     from .cdk_app import create_app
     from .config import FargateServiceConfig, ServiceEnvironmentConfig, validate
-    from .constructs import FargateService
+    from .constructs import FargateService, ServiceRoute, WeightedTarget
     from .stacks.service_environment_stack import ServiceEnvironmentStack
     from .zones import DeployTimeZonesStack
 
@@ -102,8 +103,17 @@ def synthesize() -> Comparison:
     # the service's default capacity (Spot outside production) needs.
     shared = environment.service_environment
     attached = DeployTimeZonesStack(app, "Attached", env=env)
-    FargateService(
+    service = FargateService(
         attached, "Service", config=config, image=image, vpc=shared.vpc, cluster=shared.cluster, shared_listener=shared.listener, shared_load_balancer_security_group=shared.security_group
+    )
+    # Its rule on the shared listener (and the deploy-time check): without one ECS refuses the service.
+    ServiceRoute(
+        attached,
+        "Route",
+        listener=shared.listener,
+        service_name=config.service_name,
+        host_name=f"{config.service_name}.{ENVIRONMENT['domainName']}",
+        targets=[WeightedTarget("fargate", service.target_group, 100)],
     )
     assembly = app.synth()
     return compare(*(assembly.get_stack_by_name(s.stack_name).template for s in (environment, standalone, attached)))

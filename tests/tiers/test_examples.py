@@ -1,4 +1,4 @@
-"""The Lambda and Fargate tier and service environment examples run as plain programs and synthesize every stack offline."""
+"""The Lambda and Fargate tier, service environment and tiered service examples run as plain programs and synthesize every stack offline."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ EXAMPLES = {
     "lambda_service": ["LambdaDefaults", "LambdaAllOptions", "LambdaPublic"],
     "fargate_service": ["FargateDefaults", "FargateAllOptions", "FargateSharedCluster"],
     "service_environment": ["ServiceEnvironmentDevelopment", "ServiceEnvironmentProduction"],
+    "tiered_service": ["OrdersOnLambda", "OrdersMovingToFargate", "OrdersOnFargate"],
 }
 
 

@@ -263,8 +263,8 @@ class PortalConfig(StageliftModel):
         if self.domain_name is None and self.environment != "development":
             raise ValueError(
                 f"environment = {self.environment!r} needs domainName with hostedZoneId and hostedZoneName "
-                "(or certificateArn): only development may serve the portal on the load balancer's own "
-                "name, because Cognito requires HTTPS callback URLs outside development"
+                "(or certificateArn): only development may go without a domain, served by CloudFront on its own "
+                "*.cloudfront.net name (whose certificate allows TLS 1.0, and no web ACL at the edge)"
             )
         if self.domain_name and self.hosted_zone_name and not is_subdomain_of(self.domain_name, self.hosted_zone_name):
             raise ValueError(f"domainName = {self.domain_name!r} is not inside hostedZoneName = {self.hosted_zone_name!r}")

@@ -45,7 +45,8 @@ class HttpsEndpoint(Construct):
     ``hosted_zone_id``/``hosted_zone_name`` (an ACM certificate validated by DNS in it; no
     lookup). With a hosted zone an alias A record points ``domain_name`` at the load balancer.
     Without a domain the load balancer listens on plain HTTP on its own DNS name (there is no
-    certificate for an ``elb.amazonaws.com`` name): callers allow that outside production only.
+    certificate for an ``elb.amazonaws.com`` name): callers allow that outside production only, or
+    put TLS in front of an internal one (the portal's CloudFront distribution).
 
     ``internet_facing=False`` makes an internal load balancer (no public addresses; give private
     subnets) whose listener ports admit only ``ingress_peer``, e.g. the CloudFront managed prefix

@@ -30,7 +30,9 @@ from ..secure_bucket import SecureBucket
 ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 # Backstage's backend API (auth, catalog, scaffolder, techdocs ...): never cached.
 API_PATH = "/api/*"
-# The app's bundle: file names carry a content hash, so a cached copy is never stale.
+# The app's bundle: content-hashed file names that Backstage's app backend serves with a 14-day
+# Cache-Control; the one file it injects the frontend config into says no-cache, which CloudFront
+# honours down to CachingOptimized's 1 s minimum TTL (@backstage/plugin-app-backend, router.ts).
 STATIC_PATH = "/static/*"
 # CloudFront waits this long for the origin (default 30 s); the load balancer's idle timeout is 60 s,
 # and a scaffolder dry run can take longer than 30 s. Within the default quota (120 s).

@@ -8,6 +8,7 @@ import json
 import pytest
 from aws_cdk.assertions import Capture, Match
 
+from stagelift.config import ConfigError, load_portal_config
 from stagelift.constructs.portal.cdn import ORIGIN_FACING_PREFIX_LIST
 
 from .conftest import DOMAIN, SynthesizedPortal, synth_profile
@@ -136,3 +137,10 @@ def test_with_a_domain_the_public_load_balancer_serves_it_as_before(environment:
     _, lb = _load_balancer(portal)
     assert lb["Properties"]["Scheme"] == "internet-facing"
     assert portal.one("AWS::Cognito::UserPoolClient")["Properties"]["CallbackURLs"] == ["https://backstage.example.com/api/auth/oidc/handler/frame"]
+
+
+@pytest.mark.parametrize("region", ["us-gov-west-1", "cn-north-1"])
+def test_regions_without_vpc_origins_need_a_domain(region: str) -> None:
+    with pytest.raises(ConfigError, match=rf"region = '{region}' without domainName: .*VPC origin.*give domainName"):
+        load_portal_config({"environment": "development", "region": region})
+    load_portal_config({"environment": "development", "region": region, **DOMAIN})  # with a domain, as before

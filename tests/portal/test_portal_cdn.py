@@ -20,6 +20,7 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 # Every viewer header but Host (with CachingDisabled that includes Authorization), every cookie,
 # every query string: Backstage's session cookies, bearer tokens and the OAuth ?code=&state=.
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+OPT_IN_REGION = "eu-south-1"
 EVERY_METHOD = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
 
 
@@ -144,3 +145,10 @@ def test_regions_without_vpc_origins_need_a_domain(region: str) -> None:
     with pytest.raises(ConfigError, match=rf"region = '{region}' without domainName: .*VPC origin.*give domainName"):
         load_portal_config({"environment": "development", "region": region})
     load_portal_config({"environment": "development", "region": region, **DOMAIN})  # with a domain, as before
+
+
+def test_in_an_opt_in_region_the_distribution_has_no_standard_logs() -> None:
+    # CloudFront delivers no standard logs to buckets in opt-in regions: no log bucket, no Logging.
+    portal = synth_profile("development", region=OPT_IN_REGION)  # the synth test_portal_checks shares
+    assert "Logging" not in portal.one("AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]
+    assert len(portal.of_type("AWS::S3::Bucket")) == 2  # TechDocs and the load balancer's access logs

@@ -34,6 +34,16 @@ API_PATH = "/api/*"
 # Cache-Control; the one file it injects the frontend config into says no-cache, which CloudFront
 # honours down to CachingOptimized's 1 s minimum TTL (@backstage/plugin-app-backend, router.ts).
 STATIC_PATH = "/static/*"
+# Regions every account has enabled by default (launched before March 2019). CloudFront's legacy
+# standard logging delivers no logs to buckets in opt-in regions (CloudFront developer guide,
+# "Standard logging (legacy)": choosing an S3 bucket), and every newer region is opt-in.
+LOG_DELIVERY_REGIONS = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+        "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+        "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-south-1",
+    }
+)  # fmt: skip
 # CloudFront waits this long for the origin (default 30 s); the load balancer's idle timeout is 60 s,
 # and a scaffolder dry run can take longer than 30 s. Within the default quota (120 s).
 ORIGIN_READ_TIMEOUT = Duration.seconds(60)
@@ -90,7 +100,7 @@ class PortalDistribution(Construct):
     header and query strings, which the managed ``AllViewerExceptHostHeader`` policy forwards with
     ``CachingDisabled``), on for the content-hashed bundle under ``/static/*``. Standard logs go to
     their own bucket (``log_bucket``: legacy standard logging writes with ACLs, which the other
-    buckets disable).
+    buckets disable), except in opt-in regions, where CloudFront delivers none (``log_bucket`` None).
 
     Attributes: ``distribution``, ``domain_name`` (a deploy-time token), ``log_bucket``.
     """
@@ -114,17 +124,20 @@ class PortalDistribution(Construct):
         :param retain: keep the log bucket when the stack is deleted.
         """
         super().__init__(scope, id)
-        # Legacy standard logging grants CloudFront's log delivery account through an ACL.
-        self.log_bucket = SecureBucket(
-            self,
-            "Logs",
-            retain=retain,
-            versioned=False,
-            expire_after_days=log_retention_days,
-            access_log_bucket=access_log_bucket,
-            access_log_prefix="cloudfront-logs-bucket/",
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-        ).bucket
+        region = Stack.of(self).region
+        self.log_bucket: s3.IBucket | None = None
+        if region in LOG_DELIVERY_REGIONS:
+            # Legacy standard logging grants CloudFront's log delivery account through an ACL.
+            self.log_bucket = SecureBucket(
+                self,
+                "Logs",
+                retain=retain,
+                versioned=False,
+                expire_after_days=log_retention_days,
+                access_log_bucket=access_log_bucket,
+                access_log_prefix="cloudfront-logs-bucket/",
+                object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            ).bucket
         origin = origins.VpcOrigin.with_application_load_balancer(
             load_balancer,
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY,
@@ -156,10 +169,17 @@ class PortalDistribution(Construct):
             },
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            enable_logging=True,
+            enable_logging=self.log_bucket is not None,
             log_bucket=self.log_bucket,
-            log_file_prefix="cloudfront/",
+            log_file_prefix="cloudfront/" if self.log_bucket is not None else None,
         )
+        if self.log_bucket is None:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR3",
+                f"{region} is an opt-in region, where CloudFront delivers no standard logs to buckets; "
+                "the internal load balancer's access logs record every request this distribution forwards.",
+            )
         self.domain_name = self.distribution.distribution_domain_name
         acknowledge(
             self.distribution,

@@ -65,6 +65,7 @@ def test_cloudfront_reaches_it_through_a_vpc_origin(portal: SynthesizedPortal) -
     endpoint = vpc_origin["Properties"]["VpcOriginEndpointConfig"]
     assert endpoint["Arn"] == {"Ref": lb_id}
     assert (endpoint["OriginProtocolPolicy"], endpoint["HTTPPort"]) == ("http-only", 80)
+    assert endpoint["Name"] == "BackstagePortal-development-us-east-1"  # CloudFront is global: the region keeps two regions apart
     config = portal.one("AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]
     (origin,) = config["Origins"]
     assert origin["DomainName"] == {"Fn::GetAtt": [lb_id, "DNSName"]}

@@ -140,6 +140,8 @@ class PortalDistribution(Construct):
             ).bucket
         origin = origins.VpcOrigin.with_application_load_balancer(
             load_balancer,
+            # CloudFront is global: the region keeps the name distinct when the same portal runs in two regions of one account.
+            vpc_origin_name=f"{Stack.of(self).stack_name}-{region}"[:64],
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTP_ONLY,
             http_port=80,
             read_timeout=ORIGIN_READ_TIMEOUT,

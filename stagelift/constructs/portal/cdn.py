@@ -34,7 +34,7 @@ API_PATH = "/api/*"
 # Cache-Control; the one file it injects the frontend config into says no-cache, which CloudFront
 # honours down to CachingOptimized's 1 s minimum TTL (@backstage/plugin-app-backend, router.ts).
 STATIC_PATH = "/static/*"
-# Regions every account has enabled by default (launched before March 2019). CloudFront's legacy
+# Regions enabled by default in every account (not opt-in regions). CloudFront's legacy
 # standard logging delivers no logs to buckets in opt-in regions (CloudFront developer guide,
 # "Standard logging (legacy)": choosing an S3 bucket), and every newer region is opt-in.
 LOG_DELIVERY_REGIONS = frozenset(

@@ -12,8 +12,8 @@ from constructs import Construct
 
 from ...config.portal import PortalConfig
 from ..https_endpoint import KEEP_PARENT_IDS, HttpsEndpoint
-from ..retention import log_retention
 from ..nag import acknowledge
+from ..retention import log_retention
 from ..secure_bucket import SecureBucket
 from .cdn import OriginFacingPrefixList, PortalDistribution
 

@@ -45,6 +45,8 @@ SignInResolver = Literal["emailMatchingUserEntityProfileEmail", "emailLocalPartM
 GITHUB_OIDC_PROVIDER_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
 # Names Cognito keeps for its own users and its social providers.
 RESERVED_PROVIDER_NAMES = frozenset({"cognito", "google", "facebook", "loginwithamazon", "signinwithapple"})
+# Regions without CloudFront VPC origins (AWS::CloudFront::VpcOrigin is not in their CloudFormation registry).
+NO_VPC_ORIGIN_REGION_PREFIXES = ("us-gov-", "cn-")
 # The e-mail claim most SAML identity providers (Entra ID, AD FS, Okta's default) send.
 SAML_EMAIL_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 
@@ -293,8 +295,13 @@ class PortalConfig(StageliftModel):
         if self.domain_name is None and self.environment != "development":
             raise ValueError(
                 f"environment = {self.environment!r} needs domainName with hostedZoneId and hostedZoneName "
-                "(or certificateArn): only development may serve the portal on the load balancer's own "
-                "name, because Cognito requires HTTPS callback URLs outside development"
+                "(or certificateArn): only development may go without a domain, served by CloudFront on its own "
+                "*.cloudfront.net name (whose certificate allows TLS 1.0, and no web ACL at the edge)"
+            )
+        if self.domain_name is None and self.region.startswith(NO_VPC_ORIGIN_REGION_PREFIXES):
+            raise ValueError(
+                f"region = {self.region!r} without domainName: a portal without a domain is served by CloudFront through a VPC origin, "
+                "which AWS GovCloud (US) and China regions lack; give domainName with hostedZoneId and hostedZoneName (or certificateArn)"
             )
         if self.domain_name and self.hosted_zone_name and not is_subdomain_of(self.domain_name, self.hosted_zone_name):
             raise ValueError(f"domainName = {self.domain_name!r} is not inside hostedZoneName = {self.hosted_zone_name!r}")

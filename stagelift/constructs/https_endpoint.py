@@ -1,7 +1,7 @@
-"""An internet-facing front door: load balancer, TLS certificate, HTTPS listener, HTTP -> HTTPS redirect, DNS alias.
+"""A front door: load balancer, TLS certificate, HTTPS listener, HTTP -> HTTPS redirect, DNS alias.
 
-One building block for every public HTTP service (the portal and the Fargate tier), so a fix to
-the listener, the TLS policy or the DNS record lands once.
+One building block for every HTTP service's load balancer (the portal and the Fargate tier),
+internet-facing or internal, so a fix to the listener, the TLS policy or the DNS record lands once.
 """
 
 from __future__ import annotations
@@ -39,13 +39,18 @@ class EndpointIds:
 
 
 class HttpsEndpoint(Construct):
-    """Internet-facing Application Load Balancer serving HTTPS, with HTTP redirected to it.
+    """Application Load Balancer serving HTTPS, with HTTP redirected to it; internet-facing by default.
 
     HTTPS needs ``domain_name`` and either ``certificate_arn`` (imported) or the hosted zone
     ``hosted_zone_id``/``hosted_zone_name`` (an ACM certificate validated by DNS in it; no
     lookup). With a hosted zone an alias A record points ``domain_name`` at the load balancer.
     Without a domain the load balancer listens on plain HTTP on its own DNS name (there is no
-    certificate for an ``elb.amazonaws.com`` name): callers allow that outside production only.
+    certificate for an ``elb.amazonaws.com`` name): callers allow that outside production only, or
+    put TLS in front of an internal one (the portal's CloudFront distribution).
+
+    ``internet_facing=False`` makes an internal load balancer (no public addresses; give private
+    subnets) whose listener ports admit only ``ingress_peer``, e.g. the CloudFront managed prefix
+    list for a CloudFront VPC origin.
 
     With ``wildcard=True`` (a load balancer shared by many services, each at ``<name>.<domain_name>``)
     the certificate is issued for ``*.<domain_name>`` and no alias record is made: each service
@@ -74,18 +79,24 @@ class HttpsEndpoint(Construct):
         certificate_arn: str | None = None,
         security_group: ec2.ISecurityGroup | None = None,
         deletion_protection: bool = True,
+        internet_facing: bool = True,
+        ingress_peer: ec2.IPeer | None = None,
         ids: EndpointIds = EndpointIds(),
         wildcard: bool = False,
         default_action: elbv2.ListenerAction | None = None,
     ) -> None:
         """
-        :param vpc_subnets: public subnets for the load balancer.
+        :param vpc_subnets: subnets for the load balancer: public ones when internet-facing, private ones when internal.
         :param access_logs: bucket for the load balancer's access logs (SSE-S3: ALB cannot write to SSE-KMS buckets).
         :param domain_name: host name served over HTTPS; default none (plain HTTP on the load balancer's name).
         :param hosted_zone_id: Route 53 zone holding ``domain_name``, with ``hosted_zone_name``; default none.
         :param certificate_arn: existing ACM certificate for ``domain_name``; default none (issued with DNS validation in the zone).
         :param security_group: the load balancer's security group; default one the load balancer creates.
         :param deletion_protection: refuse to delete the load balancer; default True.
+        :param internet_facing: a public load balancer reachable from any address; default True. False: an
+            internal one (no public IPv4 addresses, so none billed) that admits only ``ingress_peer``.
+        :param ingress_peer: the only source an internal load balancer admits on its listener ports; required
+            with ``internet_facing=False`` and refused otherwise (an internet-facing one admits any address).
         :param ids: child ids of the redirect listener and alias record; default ``EndpointIds()``.
         :param wildcard: serve every name under ``domain_name``: the issued certificate is for
             ``*.<domain_name>`` (``certificate_arn`` must cover it) and no alias record is made;
@@ -102,24 +113,32 @@ class HttpsEndpoint(Construct):
             raise ValueError("domain_name needs hosted_zone_id and hosted_zone_name (DNS-validated certificate) or certificate_arn")
         if wildcard and domain_name is None:
             raise ValueError("wildcard serves the names under domain_name: give domain_name")
+        if internet_facing and ingress_peer is not None:
+            raise ValueError("ingress_peer is given but internet_facing is True: an internet-facing load balancer admits any address; set internet_facing=False")
+        if not internet_facing and ingress_peer is None:
+            raise ValueError("internet_facing=False needs ingress_peer: the one source the internal load balancer admits")
 
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
             "LoadBalancer",
             vpc=vpc,
             vpc_subnets=vpc_subnets,
-            internet_facing=True,
+            internet_facing=internet_facing,
             security_group=security_group,
             deletion_protection=deletion_protection,
             drop_invalid_header_fields=True,
         )
         self.load_balancer.log_access_logs(access_logs, prefix=access_log_prefix)
         self.security_group: ec2.ISecurityGroup = self.load_balancer.connections.security_groups[0]
-        acknowledge(
-            self.security_group,
-            "AwsSolutions-EC23",
-            "Internet-facing load balancer: it accepts its listener ports from any address (HTTP only redirects to HTTPS when a domain is set); the targets behind it accept only this security group.",
-        )
+        self.internet_facing = internet_facing
+        # Who may reach the listener ports: any address, or the one peer of an internal load balancer.
+        source: ec2.IPeer = ingress_peer if ingress_peer is not None else ec2.Peer.any_ipv4()
+        if internet_facing:
+            acknowledge(
+                self.security_group,
+                "AwsSolutions-EC23",
+                "Internet-facing load balancer: it accepts its listener ports from any address (HTTP only redirects to HTTPS when a domain is set); the targets behind it accept only this security group.",
+            )
 
         self.zone: route53.IHostedZone | None = None
         if hosted_zone_id is not None and hosted_zone_name is not None:
@@ -135,7 +154,7 @@ class HttpsEndpoint(Construct):
         # Ingress rules written here (open=False on every listener) so each says why it exists.
         self.redirect_listener: elbv2.ApplicationListener | None = None
         if self.certificate is not None:
-            self.load_balancer.connections.allow_from_any_ipv4(ec2.Port.tcp(443), "HTTPS from the internet")
+            self.load_balancer.connections.allow_from(source, ec2.Port.tcp(443), "HTTPS from the internet" if internet_facing else "HTTPS from the admitted peer only")
             self.listener = self.load_balancer.add_listener(
                 "Https",
                 port=443,
@@ -145,7 +164,9 @@ class HttpsEndpoint(Construct):
                 open=False,
                 default_action=default_action,
             )
-            self.load_balancer.connections.allow_from_any_ipv4(ec2.Port.tcp(80), "HTTP from the internet, redirected to HTTPS")
+            self.load_balancer.connections.allow_from(
+                source, ec2.Port.tcp(80), "HTTP from the internet, redirected to HTTPS" if internet_facing else "HTTP from the admitted peer only, redirected to HTTPS"
+            )
             self.redirect_listener = self.load_balancer.add_listener(
                 ids.redirect_listener,
                 port=80,
@@ -154,7 +175,11 @@ class HttpsEndpoint(Construct):
                 default_action=elbv2.ListenerAction.redirect(protocol="HTTPS", port="443", permanent=True),
             )
         else:
-            self.load_balancer.connections.allow_from_any_ipv4(ec2.Port.tcp(80), "HTTP from the internet (no domain: plain HTTP on the load balancer's name)")
+            self.load_balancer.connections.allow_from(
+                source,
+                ec2.Port.tcp(80),
+                "HTTP from the internet (no domain: plain HTTP on the load balancer's name)" if internet_facing else "HTTP from the admitted peer only (TLS ends in front of it)",
+            )
             self.listener = self.load_balancer.add_listener("Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=False, default_action=default_action)
 
         self.alias_record: route53.ARecord | None = None

@@ -31,6 +31,7 @@ class Assumptions(BaseModel):
     requests_millions: Quantity
     alb_lcu: Quantity
     internet_egress_gb: Quantity
+    cloudfront_gb_out: Quantity
     aws_api_gb: Quantity
     image_gb: Quantity
     task_starts_per_task: Quantity

@@ -342,8 +342,12 @@ def _nat_gateways(p: _Pricing) -> None:
 def _public_ipv4(p: _Pricing) -> None:
     ids: list[str] = []
     count = 0
+    internal = 0  # load balancers without public addresses (e.g. behind a CloudFront VPC origin)
     for lb_id, props in p.view.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer"):
-        if p.view.text(props, "Scheme", "internet-facing", lb_id) != "internet-facing" or p.view.text(props, "Type", "application", lb_id) == "gateway":
+        if p.view.text(props, "Type", "application", lb_id) == "gateway":
+            continue
+        if p.view.text(props, "Scheme", "internet-facing", lb_id) != "internet-facing":
+            internal += 1
             continue
         subnets = p.view.items(props, "Subnets", lb_id) or p.view.items(props, "SubnetMappings", lb_id)
         zones = len(subnets) or 2  # unknown subnets: the two AZs a load balancer needs at least
@@ -359,7 +363,14 @@ def _public_ipv4(p: _Pricing) -> None:
             ids.append(instance_id)
     if count:
         rate = p.price("public_ipv4_hour")
-        p.add("Public IPv4 addresses", ids, count * p.hours * rate, f"{count} address{'' if count == 1 else 'es'}", f"{count} × {p.hours} h × ${rate}: internet-facing load balancer nodes (one per subnet), Elastic IPs, instances' public addresses")
+        none = f"; {'the internal load balancer has' if internal == 1 else f'{internal} internal load balancers have'} none" if internal else ""
+        p.add(
+            "Public IPv4 addresses",
+            ids,
+            count * p.hours * rate,
+            f"{count} address{'' if count == 1 else 'es'}{none}",
+            f"{count} × {p.hours} h × ${rate}: internet-facing load balancer nodes (one per subnet), Elastic IPs, instances' public addresses{none}",
+        )
 
 
 def _endpoints(p: _Pricing) -> None:
@@ -391,6 +402,21 @@ def _load_balancers(p: _Pricing) -> None:
             continue
         h, l = p.price(hour), p.price(lcu)
         p.add(item, [lb_id], p.hours * h + p.a.alb_lcu * p.hours * l, f"1 {short}, {fmt(p.a.alb_lcu)} LCU", f"{p.hours} h × ${h} + {fmt(p.a.alb_lcu)} LCU × {p.hours} h × ${l}")
+
+
+def _cloudfront(p: _Pricing) -> None:
+    """Requests and data out to viewers; origin fetches from an AWS origin and VPC origins cost nothing extra."""
+    for dist_id, _ in p.view.of_type("AWS::CloudFront::Distribution"):
+        per_m, per_gb = p.price("cloudfront_https_million_requests"), p.price("cloudfront_gb_out")
+        millions, gb = p.a.requests_millions, p.a.cloudfront_gb_out
+        vpc_origins = [o for o, _ in p.view.of_type("AWS::CloudFront::VpcOrigin") if mentions(p.view.props(dist_id), o)]
+        p.add(
+            "CloudFront",
+            [dist_id, *vpc_origins],
+            millions * per_m + gb * per_gb,
+            f"1 distribution, {fmt(millions)} M requests, {fmt(gb)} GB" + (", VPC origin" if vpc_origins else ""),
+            f"{fmt(millions)} M HTTPS requests × ${per_m} + {fmt(gb)} GB to viewers × ${per_gb}; origin fetches from AWS origins and VPC origins are free; the account's always-free tier is not subtracted",
+        )
 
 
 def _waf(p: _Pricing) -> None:
@@ -783,6 +809,7 @@ PRICERS: tuple[Callable[[_Pricing], None], ...] = (
     _nat_gateways,
     _public_ipv4,
     _load_balancers,
+    _cloudfront,
     _flow_logs,
     _cognito,
     lambda p: _count_line(p, "AWS::SecretsManager::Secret", "Secrets Manager", "secret_month", "secret"),

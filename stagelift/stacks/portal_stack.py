@@ -41,7 +41,16 @@ class PortalStack(DeployTimeZonesStack):
         portal = self.portal
         CfnOutput(self, "PortalUrl", value=portal.url, description="Where the portal is served")
         CfnOutput(self, "LoadBalancerName", value=portal.edge.load_balancer.load_balancer_name, description="Application Load Balancer")
-        CfnOutput(self, "LoadBalancerDnsName", value=portal.edge.load_balancer.load_balancer_dns_name, description="Point your DNS here when you brought your own certificate")
+        CfnOutput(
+            self,
+            "LoadBalancerDnsName",
+            value=portal.edge.load_balancer.load_balancer_dns_name,
+            description="Point your DNS here when you brought your own certificate"
+            if portal.edge.distribution is None
+            else "Internal load balancer: reachable only through the CloudFront distribution",
+        )
+        if portal.edge.distribution is not None:
+            CfnOutput(self, "DistributionId", value=portal.edge.distribution.distribution.distribution_id, description="CloudFront distribution serving the portal over HTTPS (no domain)")
         CfnOutput(self, "UserPoolId", value=portal.identity.user_pool.user_pool_id, description="Cognito user pool: add users to the admins/developers groups")
         CfnOutput(self, "CognitoDomain", value=portal.identity.domain.base_url(), description="Cognito hosted sign-in domain")
         CfnOutput(self, "EcrRepositoryUri", value=portal.service.repository.repository_uri, description="Push the portal image here, then deploy with -c imageTag=<tag>")

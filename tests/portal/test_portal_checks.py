@@ -11,6 +11,10 @@ from .test_portal_options import CERTIFICATE_ARN, EXISTING_VPC
 
 CASES: dict[str, dict[str, object]] = {
     "development": {"environment": "development"},
+    # No domain: CloudFront in front of the internal load balancer, which keeps the regional web ACL.
+    "development-waf-behind-cloudfront": {"environment": "development", "waf": True},
+    # An opt-in region: CloudFront delivers no standard logs there (acknowledged, not configured).
+    "development-opt-in-region": {"environment": "development", "region": "eu-south-1"},
     "development-all-options": {"environment": "development", **DOMAIN, "waf": True, "vpcEndpoints": True, "rotateDatabaseCredentials": True, "imageTag": "v1"},
     "staging": {"environment": "staging", **DOMAIN},
     "staging-existing-vpc-and-certificate": {"environment": "staging", **EXISTING_VPC, "domainName": "portal.example.org", "hostedZoneId": None, "hostedZoneName": None, "certificateArn": CERTIFICATE_ARN},

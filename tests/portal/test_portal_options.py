@@ -52,19 +52,6 @@ def test_image_uri_runs_an_image_from_another_registry() -> None:
     assert next(c for c in containers if c["Name"] == "Backstage")["Image"] == uri
 
 
-# --- development without a domain ------------------------------------------------------------------------
-
-
-def test_development_without_a_domain_serves_http_on_the_load_balancer_name() -> None:
-    portal = synth_profile("development")
-    portal.template.resource_count_is("AWS::CertificateManager::Certificate", 0)
-    portal.template.resource_count_is("AWS::Route53::RecordSet", 0)
-    portal.template.has_resource_properties("AWS::ElasticLoadBalancingV2::Listener", {"Port": 80, "Protocol": "HTTP", "DefaultActions": [Match.object_like({"Type": "forward"})]})
-    url = portal.template.to_json()["Outputs"]["PortalUrl"]["Value"]
-    assert "Fn::GetAtt" in json.dumps(url) and "DNSName" in json.dumps(url)
-    portal.template.has_resource_properties("AWS::Cognito::UserPoolClient", {"CallbackURLs": ["http://localhost:3000/api/auth/oidc/handler/frame", "http://localhost:7007/api/auth/oidc/handler/frame"]})
-
-
 # --- WAF -----------------------------------------------------------------------------------------------------
 
 
@@ -127,7 +114,8 @@ def test_existing_vpc_is_used_as_given() -> None:
     service = portal.one("AWS::ECS::Service")["Properties"]
     assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"] == EXISTING_VPC["privateSubnetIds"]
     assert portal.one("AWS::RDS::DBSubnetGroup")["Properties"]["SubnetIds"] == EXISTING_VPC["isolatedSubnetIds"]
-    assert portal.one("AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]["Subnets"] == EXISTING_VPC["publicSubnetIds"]
+    # No domain: the internal load balancer behind CloudFront sits in the private subnets.
+    assert portal.one("AWS::ElasticLoadBalancingV2::LoadBalancer")["Properties"]["Subnets"] == EXISTING_VPC["privateSubnetIds"]
     portal.template.has_resource_properties("AWS::EC2::FlowLog", {"ResourceId": EXISTING_VPC["vpcId"], "ResourceType": "VPC"})
 
 

@@ -6,6 +6,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from constructs import Construct
@@ -99,8 +100,33 @@ def _bare(**options: object) -> None:
         ({"domain_name": "a.example.com"}, "domain_name needs hosted_zone_id and hosted_zone_name"),
         ({"domain_name": "a.example.com", "hosted_zone_id": "Z123"}, "hosted_zone_id and hosted_zone_name go together"),
         ({"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/x"}, "without domain_name"),
+        ({"internet_facing": False}, "internet_facing=False needs ingress_peer"),
+        ({"ingress_peer": ec2.Peer.ipv4("10.0.0.0/16")}, "ingress_peer is given but internet_facing is True"),
     ],
 )
 def test_conflicting_options_are_refused_before_synthesis(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _bare(**options)
+
+
+def test_an_internal_endpoint_has_no_public_scheme_and_admits_only_its_peer() -> None:
+    stack = cdk.Stack(new_app(), "Internal", env=cdk.Environment(region="eu-west-1"))
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    endpoint = HttpsEndpoint(
+        stack,
+        "Endpoint",
+        vpc=vpc,
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        access_logs=s3.Bucket(stack, "Logs"),
+        access_log_prefix="x",
+        internet_facing=False,
+        ingress_peer=ec2.Peer.prefix_list("pl-0123456789abcdef0"),
+    )
+    endpoint.listener.add_action("Answer", action=elbv2.ListenerAction.fixed_response(200))
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::ElasticLoadBalancingV2::LoadBalancer", {"Scheme": "internal"})
+    group = stack.resolve(endpoint.security_group.security_group_id)  # {"Fn::GetAtt": [<group>, "GroupId"]}
+    resources = template.to_json()["Resources"]
+    rules = list(resources[group["Fn::GetAtt"][0]]["Properties"].get("SecurityGroupIngress", []))
+    rules += [r["Properties"] for r in resources.values() if r["Type"] == "AWS::EC2::SecurityGroupIngress" and r["Properties"]["GroupId"] == group]
+    assert [(r["FromPort"], r.get("SourcePrefixListId"), r.get("CidrIp")) for r in rules] == [(80, "pl-0123456789abcdef0", None)]

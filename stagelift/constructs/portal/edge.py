@@ -1,4 +1,5 @@
-"""The portal's front door: load balancer, TLS certificate, DNS record and web application firewall."""
+"""The portal's front door: load balancer, TLS certificate, DNS record, web application firewall and,
+without a domain, the CloudFront distribution that serves it over HTTPS."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from constructs import Construct
 
 from ...config.portal import PortalConfig
 from ..https_endpoint import KEEP_PARENT_IDS, HttpsEndpoint
+from ..nag import acknowledge
 from ..retention import log_retention
 from ..secure_bucket import SecureBucket
+from .cdn import OriginFacingPrefixList, PortalDistribution
 
 # AWS managed rule groups, in evaluation order.
 MANAGED_RULE_GROUPS: tuple[str, ...] = (
@@ -33,28 +36,52 @@ RATE_WINDOW_SECONDS = 300
 
 
 class PortalEdge(Construct):
-    """The portal's ``HttpsEndpoint`` in public subnets (HTTPS with a TLS 1.3 policy, HTTP -> HTTPS,
-    alias record) and, with ``config.waf``, a web ACL on its load balancer.
+    """The portal's ``HttpsEndpoint`` and, with ``config.waf``, a web ACL on its load balancer.
 
-    Without a domain (development only) the portal is served over HTTP on the load balancer's
-    own DNS name: there is no certificate for an ``elb.amazonaws.com`` name.
+    With a domain: an internet-facing load balancer in ``public_subnets`` (HTTPS with a TLS 1.3
+    policy, HTTP -> HTTPS, alias record). Without one (development only): an internal load balancer
+    in ``private_subnets`` (no public address) that admits only CloudFront's origin-facing
+    addresses, behind a ``PortalDistribution`` serving HTTPS on its ``*.cloudfront.net`` name
+    (``distribution``, None with a domain); there is no certificate for an ``elb.amazonaws.com`` name.
     """
 
-    def __init__(self, scope: Construct, id: str, *, config: PortalConfig, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, encryption_key: kms.IKey | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: PortalConfig,
+        vpc: ec2.IVpc,
+        public_subnets: ec2.SubnetSelection,
+        private_subnets: ec2.SubnetSelection,
+        encryption_key: kms.IKey | None = None,
+    ) -> None:
         """
+        :param public_subnets: the internet-facing load balancer's subnets (with a domain).
+        :param private_subnets: the internal load balancer's subnets (without a domain, behind CloudFront).
         :param encryption_key: key for the WAF log group (its policy must admit CloudWatch Logs); default none (CloudWatch Logs' own encryption).
         """
         super().__init__(scope, id)
         self._encryption_key = encryption_key
         self.access_logs = SecureBucket(self, "AccessLogs", retain=config.retain_data, versioned=False, expire_after_days=config.log_retention_days)
+        behind_cloudfront = config.domain_name is None
+        self.origin_facing: OriginFacingPrefixList | None = None
+        ingress_peer: ec2.IPeer | None = None
+        if behind_cloudfront:
+            self.origin_facing = OriginFacingPrefixList(self, "CloudFrontOriginFacing")
+            ingress_peer = ec2.Peer.prefix_list(self.origin_facing.prefix_list_id)
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=vpc, description="Portal load balancer: HTTP(S) from the internet", allow_all_outbound=False
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="Portal load balancer: HTTP from the CloudFront VPC origin only" if behind_cloudfront else "Portal load balancer: HTTP(S) from the internet",
+            allow_all_outbound=False,
         )
         self.endpoint = HttpsEndpoint(
             self,
             KEEP_PARENT_IDS,  # the resources keep the logical ids PortalEdge gave them before HttpsEndpoint existed
             vpc=vpc,
-            vpc_subnets=subnets,
+            vpc_subnets=private_subnets if behind_cloudfront else public_subnets,
             access_logs=self.access_logs.bucket,
             access_log_prefix="alb",
             domain_name=config.domain_name,
@@ -63,14 +90,41 @@ class PortalEdge(Construct):
             certificate_arn=config.certificate_arn,
             security_group=self.security_group,
             deletion_protection=config.load_balancer_deletion_protection,
+            internet_facing=not behind_cloudfront,
+            ingress_peer=ingress_peer,
         )
         self.load_balancer = self.endpoint.load_balancer
         self.listener = self.endpoint.listener
         self.certificate = self.endpoint.certificate
         self.zone = self.endpoint.zone
+        self.distribution: PortalDistribution | None = None
+        if behind_cloudfront:
+            self.distribution = PortalDistribution(
+                self,
+                "Cdn",
+                load_balancer=self.load_balancer,
+                comment=f"{config.portal_name} portal ({config.environment})",
+                access_log_bucket=self.access_logs.bucket,
+                log_retention_days=config.log_retention_days,
+                retain=config.retain_data,
+            )
+        # With CloudFront in front, the regional web ACL stays on the (internal) load balancer: its
+        # rule groups inspect every request CloudFront forwards. A CLOUDFRONT-scope ACL would have to
+        # live in us-east-1 (see README, "Development without a domain").
         self.web_acl: wafv2.CfnWebACL | None = None
         if config.waf:
             self._add_web_acl(config)
+        if self.distribution is not None:
+            acknowledge(
+                self.distribution.distribution,
+                "AwsSolutions-CFR2",
+                (
+                    "The regional web ACL (waf) stays on the internal load balancer and inspects every request this distribution forwards"
+                    if config.waf
+                    else f"No web ACL ({config.why_weakened('waf')})"
+                )
+                + "; a CLOUDFRONT-scope web ACL would have to be created in us-east-1, outside this regional stack, for a development portal without a domain.",
+            )
 
     def _add_web_acl(self, config: PortalConfig) -> None:
         metric_prefix = f"{config.portal_name}-{config.environment}"

@@ -28,10 +28,6 @@ from .network import PortalNetwork
 from .service import PortalService
 from .techdocs_publisher import TechDocsPublisher
 
-# Origins Cognito accepts for a development portal without a domain: a developer's own
-# `yarn dev` (frontend 3000, backend 7007). Cognito refuses plain-HTTP callbacks elsewhere.
-LOCAL_ORIGINS: tuple[str, ...] = ("http://localhost:3000", "http://localhost:7007")
-
 
 class BackstagePortal(Construct):
     """Backstage on ECS Fargate with RDS PostgreSQL, Cognito, an ALB with TLS, ECR and alarms.
@@ -62,15 +58,19 @@ class BackstagePortal(Construct):
             allow_cloudwatch_logs(self.key)
         self.network = PortalNetwork(self, "Network", config=config)
         vpc = self.network.vpc
-        self.edge = PortalEdge(self, "Edge", config=config, vpc=vpc, subnets=self.network.public_subnets, encryption_key=self.key)
-        load_balancer = self.edge.load_balancer
+        self.edge = PortalEdge(
+            self, "Edge", config=config, vpc=vpc, public_subnets=self.network.public_subnets, private_subnets=self.network.private_subnets, encryption_key=self.key
+        )
+        # The one URL users, Cognito and Backstage (app.baseUrl, backend.baseUrl) know the portal by.
+        # Without a domain, CloudFront's name: a deploy-time token (Fn::GetAtt of the distribution),
+        # which neither the callback nor the task definition feeds back into, so no cycle. The
+        # shipped app signs in as guest in a local `yarn start`, so no localhost callback is registered.
         if config.domain_name is not None:
             self.url = f"https://{config.domain_name}"
-            origins: tuple[str, ...] = (self.url,)
         else:
-            self.url = f"http://{load_balancer.load_balancer_dns_name}"
-            origins = LOCAL_ORIGINS
-        self.identity = PortalIdentity(self, "Identity", config=config, base_urls=origins, encryption_key=self.key)
+            assert self.edge.distribution is not None
+            self.url = f"https://{self.edge.distribution.domain_name}"
+        self.identity = PortalIdentity(self, "Identity", config=config, base_urls=(self.url,), encryption_key=self.key)
         self.database = PortalDatabase(
             self, "Database", config=config, vpc=vpc, subnets=self.network.isolated_subnets, rotation_subnets=self.network.private_subnets
         )

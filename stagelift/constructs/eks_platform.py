@@ -34,7 +34,7 @@ from stagelift.extras import require
 from stagelift.config.network import check_ipv4_cidr
 
 from .dependencies import drop_implied_dependencies
-from .eks_nag import acknowledge_rules
+from .generated_nag import acknowledge_rules
 from .log_encryption import log_group_key
 from .nag import acknowledge
 from .network import ServiceNetwork

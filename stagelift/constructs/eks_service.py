@@ -54,7 +54,7 @@ from stagelift.kubernetes.manifests import (
 )
 
 from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
-from .eks_nag import acknowledge_rules
+from .generated_nag import acknowledge_rules
 from .eks_platform import pod_identity_principal
 from .iam_database_user import IamDatabaseUser
 from .tagging import tag_service

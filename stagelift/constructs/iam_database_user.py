@@ -25,7 +25,7 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from .eks_nag import acknowledge_rules
+from .generated_nag import acknowledge_rules
 from .dependencies import drop_function_role_dependencies
 
 RDS_IAM_ROLE = "rds_iam"

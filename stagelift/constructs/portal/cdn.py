@@ -18,7 +18,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ..dependencies import drop_function_role_dependencies
-from ..eks_nag import acknowledge_rules
+from ..generated_nag import acknowledge_rules
 from ..iam_database_user import SINGLETON_ID
 from ..nag import acknowledge
 from ..secure_bucket import SecureBucket

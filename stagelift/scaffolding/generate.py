@@ -241,10 +241,12 @@ def _json_value(q: Question) -> str:
     return f"{{{{ cookiecutter.{q.name} | tojson }}}}"
 
 
-def tier_file_template(spec: TierSpec) -> str:
+def tier_file_template(spec: TierSpec, *, construct_id: str | None = None, overlay: bool = False) -> str:
     """``infra/<tier>.json`` as a Jinja template: the model's answers, camelCase, optional ones only when set.
 
-    The skeleton and the upgrade overlay that adds the tier render the same file.
+    The skeleton and the upgrade overlay that adds the tier render it from the same questions.
+    :param construct_id: the tier's construct id when not "Service" (a tier added by an upgrade).
+    :param overlay: rendered by an upgrade overlay, whose repository comes as ``github_slug``.
     """
     from pydantic.alias_generators import to_camel
 
@@ -254,7 +256,12 @@ def tier_file_template(spec: TierSpec) -> str:
             entries.append((to_camel(q.name), _json_value(q), f"cookiecutter.{q.name}" if q.optional else None))
     for key, answer in PLACEMENT_ANSWERS.get(spec.tier, {}).items():
         entries.append((key, f"{{{{ cookiecutter.{answer} | tojson }}}}", None))
-    entries.extend((key, value, None) for key, value in FIXED_TIER_KEYS[spec.tier].items())
+    fixed = dict(FIXED_TIER_KEYS[spec.tier])
+    if overlay and "gitRepoUrl" in fixed:
+        fixed["gitRepoUrl"] = '{{ ("https://github.com/" ~ cookiecutter.github_slug ~ ".git") | tojson }}'
+    entries.extend((key, value, None) for key, value in fixed.items())
+    if construct_id:
+        entries.append(("constructId", json.dumps(construct_id), None))
     (first_key, first_value, first_condition), *rest = entries
     assert first_condition is None, "the first key of a tier file is always written"
     text = "{\n" + f'  "{first_key}": {first_value}'
@@ -291,6 +298,11 @@ SHARED_PARTS: dict[str, tuple[str, ...]] = {
     "repository-setup": ("lambda", "fargate", "eks"),
     # CI and deploy workflows of the tiers deployed by `cdk deploy` alone (EKS adds an image and k8s/).
     "cdk-workflows": ("lambda", "fargate"),
+    # CI and deploy workflows of EKS (image build, k8s/ rendering) and its infra requirements (the 'eks' extra).
+    "eks-workflows": ("eks",),
+    "eks-infra": ("eks",),
+    # The shift workflow only upgrade overlays add (stagelift/upgrade/overlay.py).
+    "upgrade-workflow": (),
 }
 
 
@@ -318,6 +330,9 @@ def generated_files(repo_root: Path) -> dict[Path, str]:
         for relative, text in shared_part_files(repo_root, part).items():
             for tier in tiers:
                 files[repo_root / "cookiecutters" / TIERS[tier].folder / SKELETON_FOLDER / relative] = text
+    from stagelift.upgrade.overlay import overlay_files
+
+    files.update(overlay_files(repo_root))
     return files
 
 

@@ -9,6 +9,7 @@ from .eks import EksPlatformConfig, EksServiceConfig
 from .errors import ConfigError, validate
 from .fargate_service import FargateServiceConfig
 from .lambda_service import LambdaServiceConfig
+from .migration import TierMigration
 from .portal import CONTEXT_KEYS, ENVIRONMENTS, PROFILES, PortalConfig, load_portal_config
 from .service import STAGE_BY_TIER, ServiceConfig, Tier
 
@@ -28,6 +29,7 @@ __all__ = [
     "ServiceConfig",
     "StageliftModel",
     "Tier",
+    "TierMigration",
     "load_portal_config",
     "validate",
 ]

@@ -26,6 +26,10 @@ _MODULES = {
     "acknowledge": "nag",
     "ServiceNetwork": "network",
     "SecureBucket": "secure_bucket",
+    "ServiceRoute": "service_route",
+    "WeightedTarget": "service_route",
+    "listener_priority": "service_route",
+    "TieredService": "tiered_service",
     "tag_service": "tagging",
 }
 
@@ -55,4 +59,6 @@ if TYPE_CHECKING:
     from .nag import acknowledge
     from .network import ServiceNetwork
     from .secure_bucket import SecureBucket
+    from .service_route import ServiceRoute, WeightedTarget, listener_priority
+    from .tiered_service import TieredService
     from .tagging import tag_service

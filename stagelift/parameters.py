@@ -10,7 +10,7 @@ CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``, resolve
 is deployed. Synthesis never looks anything up, and nothing is copied by hand from outputs.
 
 ``<environment>`` is ``development``, ``staging`` or ``production`` (the services' environments);
-``<piece>/<name>`` says which shared piece (``eks/<cluster name>``).
+``<piece>/<name>`` says which shared piece (``eks/<cluster name>``, ``environment/<name>``).
 
 EKS platform (``EksPlatform``), ``/stagelift/<environment>/eks/<cluster>/<key>``:
 
@@ -39,6 +39,29 @@ techdocs-bucket                String      bucket ``techdocs-cli publish --stora
 techdocs-publisher-role-arn    String      role GitHub Actions of ``githubOrganization`` assume
                                            to publish there (``none`` without an organisation)
 =============================  ==========  ======================================================
+
+Service environment (``ServiceEnvironment``), ``/stagelift/<environment>/environment/<name>/<key>``:
+
+===============================  ==========  ====================================================
+key                              type        value
+===============================  ==========  ====================================================
+vpc-id                           String      the environment's VPC
+availability-zones               StringList  its AZs, in the order of the subnet lists below
+private-subnet-ids               StringList  private subnets with egress (tasks, pods, data stores)
+public-subnet-ids                StringList  public subnets (the shared load balancer's)
+cluster-name                     String      ECS cluster (Fargate and Fargate Spot providers)
+cluster-arn                      String      its ARN
+load-balancer-arn                String      the shared internet-facing Application Load Balancer
+listener-arn                     String      its HTTPS listener (wildcard certificate, default 404):
+                                             services add host-header rules to it
+load-balancer-security-group-id  String      the load balancer's security group (targets admit it)
+load-balancer-dns-name           String      its DNS name (alias records of services)
+load-balancer-hosted-zone-id     String      its canonical hosted zone id (alias records)
+domain-name                      String      ``services.example.com``: service ``x`` is ``x.services.example.com``
+hosted-zone-id                   String      Route 53 zone holding the domain (services' records)
+hosted-zone-name                 String      that zone's name, e.g. ``example.com``
+eks-cluster-name                 String      EKS platform on the same VPC (``none`` without one)
+===============================  ==========  ====================================================
 """
 
 from __future__ import annotations
@@ -78,6 +101,26 @@ class PortalParameter(StrEnum):
     TECHDOCS_PUBLISHER_ROLE_ARN = "techdocs-publisher-role-arn"
 
 
+class EnvironmentParameter(StrEnum):
+    """Keys a service environment publishes under ``/stagelift/<environment>/environment/<name>/``."""
+
+    VPC_ID = "vpc-id"
+    AVAILABILITY_ZONES = "availability-zones"
+    PRIVATE_SUBNET_IDS = "private-subnet-ids"
+    PUBLIC_SUBNET_IDS = "public-subnet-ids"
+    CLUSTER_NAME = "cluster-name"
+    CLUSTER_ARN = "cluster-arn"
+    LOAD_BALANCER_ARN = "load-balancer-arn"
+    LISTENER_ARN = "listener-arn"
+    LOAD_BALANCER_SECURITY_GROUP_ID = "load-balancer-security-group-id"
+    LOAD_BALANCER_DNS_NAME = "load-balancer-dns-name"
+    LOAD_BALANCER_HOSTED_ZONE_ID = "load-balancer-hosted-zone-id"
+    DOMAIN_NAME = "domain-name"
+    HOSTED_ZONE_ID = "hosted-zone-id"
+    HOSTED_ZONE_NAME = "hosted-zone-name"
+    EKS_CLUSTER_NAME = "eks-cluster-name"
+
+
 def parameter_name(environment: str, piece: str, name: str, key: str) -> str:
     """``/stagelift/<environment>/<piece>/<name>/<key>``, each part checked.
 
@@ -104,3 +147,13 @@ def eks_parameter_prefix(environment: str, cluster_name: str) -> str:
 def portal_parameter(environment: str, portal_name: str, key: PortalParameter) -> str:
     """Name of one portal parameter, e.g. ``/stagelift/production/portal/backstage/techdocs-bucket``."""
     return parameter_name(environment, "portal", portal_name, PortalParameter(key).value)
+
+
+def environment_parameter(environment: str, name: str, key: EnvironmentParameter) -> str:
+    """Name of one service environment parameter, e.g. ``/stagelift/production/environment/shared/listener-arn``."""
+    return parameter_name(environment, "environment", name, EnvironmentParameter(key).value)
+
+
+def environment_parameter_prefix(environment: str, name: str) -> str:
+    """The path every parameter of one service environment lives under (for IAM ``ssm:GetParameters*`` grants)."""
+    return parameter_name(environment, "environment", name, "x")[: -len("/x")]

@@ -11,6 +11,7 @@ from .fargate_service import FargateServiceConfig
 from .lambda_service import LambdaServiceConfig
 from .migration import TierMigration
 from .portal import CONTEXT_KEYS, ENVIRONMENTS, PROFILES, PortalConfig, load_portal_config
+from .service_environment import ServiceEnvironmentConfig
 from .service import STAGE_BY_TIER, ServiceConfig, Tier
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "LambdaServiceConfig",
     "PortalConfig",
     "ServiceConfig",
+    "ServiceEnvironmentConfig",
     "StageliftModel",
     "Tier",
     "TierMigration",

@@ -30,6 +30,8 @@ _MODULES = {
     "WeightedTarget": "service_route",
     "listener_priority": "service_route",
     "TieredService": "tiered_service",
+    "ServiceEnvironment": "service_environment",
+    "ServiceEnvironmentImport": "service_environment_import",
     "tag_service": "tagging",
 }
 
@@ -61,4 +63,6 @@ if TYPE_CHECKING:
     from .secure_bucket import SecureBucket
     from .service_route import ServiceRoute, WeightedTarget, listener_priority
     from .tiered_service import TieredService
+    from .service_environment import ServiceEnvironment
+    from .service_environment_import import ServiceEnvironmentImport
     from .tagging import tag_service

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnResource, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_events as events
@@ -33,6 +33,7 @@ from stagelift.parameters import NONE, EksParameter, eks_parameter
 from stagelift.extras import require
 from stagelift.config.network import check_ipv4_cidr
 
+from .dependencies import drop_implied_dependencies
 from .eks_nag import acknowledge_rules
 from .log_encryption import log_group_key
 from .nag import acknowledge
@@ -223,6 +224,11 @@ class EksPlatform(Construct):
         assert isinstance(log_cfn, logs.CfnLogGroup)
         log_cfn.retention_in_days = config.log_retention_days
         self.cluster.node.add_dependency(self.log_group)
+        # aws_eks_v2 makes the cluster depend on its subnets' connectivity, the subnets included, which
+        # its properties already name (cfn-lint W3005); the routes and NAT stay dependencies.
+        subnet_resources = [s.node.default_child for s in private_subnets if isinstance(s.node.default_child, CfnResource)]
+        if subnet_resources:
+            drop_implied_dependencies(self.cluster.node.default_child, *subnet_resources)  # type: ignore[arg-type]
         self.cluster.connections.allow_from(kubectl_sg, ec2.Port.tcp(443), "kubectl handler to the API endpoint")
         self.alb_controller = self.cluster.alb_controller
         self.oidc_provider = self.cluster.open_id_connect_provider

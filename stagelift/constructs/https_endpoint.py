@@ -47,6 +47,10 @@ class HttpsEndpoint(Construct):
     Without a domain the load balancer listens on plain HTTP on its own DNS name (there is no
     certificate for an ``elb.amazonaws.com`` name): callers allow that outside production only.
 
+    With ``wildcard=True`` (a load balancer shared by many services, each at ``<name>.<domain_name>``)
+    the certificate is issued for ``*.<domain_name>`` and no alias record is made: each service
+    adds its own.
+
     Always: TLS 1.3 listener policy, invalid header fields dropped, access logs to
     ``access_logs``, ingress only on the listener ports.
 
@@ -71,6 +75,8 @@ class HttpsEndpoint(Construct):
         security_group: ec2.ISecurityGroup | None = None,
         deletion_protection: bool = True,
         ids: EndpointIds = EndpointIds(),
+        wildcard: bool = False,
+        default_action: elbv2.ListenerAction | None = None,
     ) -> None:
         """
         :param vpc_subnets: public subnets for the load balancer.
@@ -81,6 +87,11 @@ class HttpsEndpoint(Construct):
         :param security_group: the load balancer's security group; default one the load balancer creates.
         :param deletion_protection: refuse to delete the load balancer; default True.
         :param ids: child ids of the redirect listener and alias record; default ``EndpointIds()``.
+        :param wildcard: serve every name under ``domain_name``: the issued certificate is for
+            ``*.<domain_name>`` (``certificate_arn`` must cover it) and no alias record is made;
+            default False (``domain_name`` itself, with its alias record).
+        :param default_action: the main listener's default action (e.g. a fixed 404 on a shared
+            load balancer whose services add host rules); default none (the caller adds targets).
         """
         super().__init__(scope, id)
         if (hosted_zone_id is None) != (hosted_zone_name is None):
@@ -89,6 +100,8 @@ class HttpsEndpoint(Construct):
             raise ValueError("hosted_zone_id/hosted_zone_name/certificate_arn were given without domain_name: they serve domain_name")
         if domain_name is not None and hosted_zone_id is None and certificate_arn is None:
             raise ValueError("domain_name needs hosted_zone_id and hosted_zone_name (DNS-validated certificate) or certificate_arn")
+        if wildcard and domain_name is None:
+            raise ValueError("wildcard serves the names under domain_name: give domain_name")
 
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
@@ -115,7 +128,8 @@ class HttpsEndpoint(Construct):
         if certificate_arn is not None:
             self.certificate = acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
         elif self.zone is not None and domain_name is not None:
-            self.certificate = acm.Certificate(self, "Certificate", domain_name=domain_name, validation=acm.CertificateValidation.from_dns(self.zone))
+            certificate_name = f"*.{domain_name}" if wildcard else domain_name
+            self.certificate = acm.Certificate(self, "Certificate", domain_name=certificate_name, validation=acm.CertificateValidation.from_dns(self.zone))
         self.https = self.certificate is not None
 
         # Ingress rules written here (open=False on every listener) so each says why it exists.
@@ -129,6 +143,7 @@ class HttpsEndpoint(Construct):
                 certificates=[elbv2.ListenerCertificate.from_certificate_manager(self.certificate)],
                 ssl_policy=TLS_POLICY,
                 open=False,
+                default_action=default_action,
             )
             self.load_balancer.connections.allow_from_any_ipv4(ec2.Port.tcp(80), "HTTP from the internet, redirected to HTTPS")
             self.redirect_listener = self.load_balancer.add_listener(
@@ -140,10 +155,10 @@ class HttpsEndpoint(Construct):
             )
         else:
             self.load_balancer.connections.allow_from_any_ipv4(ec2.Port.tcp(80), "HTTP from the internet (no domain: plain HTTP on the load balancer's name)")
-            self.listener = self.load_balancer.add_listener("Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=False)
+            self.listener = self.load_balancer.add_listener("Http", port=80, protocol=elbv2.ApplicationProtocol.HTTP, open=False, default_action=default_action)
 
         self.alias_record: route53.ARecord | None = None
-        if self.zone is not None and domain_name is not None:
+        if self.zone is not None and domain_name is not None and not wildcard:
             self.alias_record = route53.ARecord(
                 self, ids.alias_record, zone=self.zone, record_name=domain_name, target=route53.RecordTarget.from_alias(targets.LoadBalancerTarget(self.load_balancer))
             )

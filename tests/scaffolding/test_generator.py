@@ -45,6 +45,8 @@ def test_cli_check_mode_passes() -> None:
 
 def test_cli_check_mode_reports_drift_and_rewrite_fixes_it(tmp_path: Path) -> None:
     shutil.copytree(COOKIECUTTERS, tmp_path / "cookiecutters", symlinks=True)
+    # The upgrade overlays are generated too (stagelift/upgrade/overlay.py).
+    shutil.copytree(REPO_ROOT / "stagelift" / "upgrade" / "overlays", tmp_path / "stagelift" / "upgrade" / "overlays")
     shutil.copy(REPO_ROOT / "cdk.json", tmp_path / "cdk.json")
     edited = tmp_path / "cookiecutters" / "lambda-service" / "cookiecutter.json"
     edited.write_text(edited.read_text().replace('"timeout_seconds": 30', '"timeout_seconds": 31'))

@@ -31,6 +31,7 @@ from pathlib import Path
 from aws_cdk import CfnJson, CfnRule, CfnRuleAssertion, Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -42,7 +43,15 @@ from constructs import Construct
 
 from stagelift.config.eks import EksServiceConfig
 from stagelift.config.errors import ConfigError
-from stagelift.kubernetes.manifests import MSK_IAM_PORT, Manifest, endpoints_config_map, render_manifests, render_registration, write_manifests
+from stagelift.kubernetes.manifests import (
+    MSK_IAM_PORT,
+    Manifest,
+    endpoints_config_map,
+    render_manifests,
+    render_registration,
+    target_group_binding,
+    write_manifests,
+)
 
 from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
 from .eks_nag import acknowledge_rules
@@ -87,7 +96,16 @@ class EksService(Construct):
     (IAM authentication, member of ``rds_iam``) through the RDS Data API before the Application is
     registered, so no pod starts before its user exists.
 
-    Attributes: ``config``, ``role``, ``repository``, ``image``, ``database``,
+    Shared front door (``shared_load_balancer_security_group``, with the environment's ``vpc``):
+    the service gets no Ingress (so no load balancer of its own); ``target_group`` is an IP target
+    group (health check on ``config.health_check_path``) that a ``ServiceRoute`` attaches to the
+    shared listener, and the AWS Load Balancer Controller fills it with the pods' IPs through a
+    ``TargetGroupBinding`` (``target_group_binding``), which also lets the load balancer's security
+    group in on the container port. The binding names the target group's ARN, a deploy-time value,
+    so it is applied with the registration objects through the kubectl handler, not from Git.
+
+    Attributes: ``config``, ``role``, ``repository``, ``image``, ``database``, ``target_group``,
+    ``target_group_binding`` (None without a shared load balancer),
     ``database_user_creation``, ``cache``, ``queues``, ``topic``, ``kafka`` (None when off),
     ``registration`` (the objects applied through the kubectl handler), ``manifests``,
     ``manifest_files``.
@@ -107,6 +125,7 @@ class EksService(Construct):
         image_tag: str | None = None,
         oidc_issuer: str | None = None,
         node_architecture: str | None = None,
+        shared_load_balancer_security_group: ec2.ISecurityGroup | None = None,
     ) -> None:
         """
         :param config: validated service options.
@@ -128,6 +147,9 @@ class EksService(Construct):
             or the deploy-time value ``EksPlatformImport.node_architecture``); checked against
             ``config.architecture`` at synthesis, or by a CloudFormation rule before anything is
             deployed; default none (not checked).
+        :param shared_load_balancer_security_group: a service environment's load balancer security group: serve
+            behind its shared listener (``target_group`` + ``TargetGroupBinding``, no Ingress); requires ``vpc``;
+            default None (the service's own Ingress).
         """
         super().__init__(scope, id)
         if config.enable_keda and keda_operator_role is None:
@@ -145,6 +167,8 @@ class EksService(Construct):
         stores = [name for name, on in (("enableDatabase", config.enable_database), ("enableRedis", config.enable_redis), ("enableKafka", config.enable_kafka)) if on]
         if stores and vpc is None:
             raise ValueError(f"{', '.join(stores)} place stores in the cluster's VPC: give vpc (EksPlatform.vpc or EksPlatformImport.vpc)")
+        if shared_load_balancer_security_group is not None and vpc is None:
+            raise ValueError("shared_load_balancer_security_group needs vpc (the cluster's VPC, where the target group lives)")
         if cluster.kubectl_provider is None:
             raise ValueError(
                 "cluster has no kubectl provider: EksService applies the namespace, ConfigMap and Argo CD Application through it (use EksPlatform.cluster or EksPlatformImport.cluster)"
@@ -261,6 +285,32 @@ class EksService(Construct):
             assert vpc is not None and cluster_sg is not None
             self._kafka(stem, vpc, cluster_sg)
 
+        self.target_group: elbv2.ApplicationTargetGroup | None = None
+        self.target_group_binding: Manifest | None = None
+        if shared_load_balancer_security_group is not None:
+            assert vpc is not None
+            self.target_group = elbv2.ApplicationTargetGroup(
+                self,
+                "TargetGroup",
+                vpc=vpc,
+                target_type=elbv2.TargetType.IP,
+                port=config.container_port,
+                protocol=elbv2.ApplicationProtocol.HTTP,
+                deregistration_delay=Duration.seconds(30),
+                health_check=elbv2.HealthCheck(
+                    path=config.health_check_path,
+                    healthy_http_codes="200-399",
+                    interval=Duration.seconds(15),
+                    healthy_threshold_count=2,
+                    unhealthy_threshold_count=3,
+                ),
+            )
+            self.target_group_binding = target_group_binding(
+                config,
+                target_group_arn=self.target_group.target_group_arn,
+                load_balancer_security_group_id=shared_load_balancer_security_group.security_group_id,
+            )
+
         self._register(cluster, node_architecture)
         tag_service(self, service=config.service_name, tier="eks", owner=config.owner, environment=config.environment)
 
@@ -302,7 +352,13 @@ class EksService(Construct):
             self,
             "Registration",
             cluster=cluster,
-            manifest=[namespace, quota, endpoints_config_map(self.config, self.endpoints), application],
+            manifest=[
+                namespace,
+                quota,
+                endpoints_config_map(self.config, self.endpoints),
+                *([self.target_group_binding] if self.target_group_binding is not None else []),
+                application,
+            ],
             overwrite=True,
         )
         if self.database_user_creation is not None:
@@ -424,5 +480,6 @@ class EksService(Construct):
                 queue_name=queue_name,
                 topic_arn=f"arn:{partition}:sns:{region}:{account}:{stem}-events" if self.config.enable_topic else None,
                 environment=environment,
+                ingress=self.target_group is None,
             )
         return self._manifests

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -54,6 +54,18 @@ class FargateService(Construct):
     HTTP redirected to HTTPS, and an alias record when a hosted zone is given. Without a domain
     (never in production: the configuration refuses it) the ALB listens on HTTP only.
 
+    Shared front door (``shared_listener`` + ``shared_load_balancer_security_group``, with the
+    service environment's ``vpc`` and ``cluster``): no load balancer, endpoint, certificate, alias
+    record or access-log bucket of its own (``load_balancer``, ``endpoint``, ``listener``,
+    ``certificate``, ``alias_record`` and ``access_logs`` are None). ``target_group`` is an IP
+    target group (health check on ``config.health_check_path``) that a ``ServiceRoute`` attaches
+    to the shared listener with the service's weight; the tasks admit only the shared load
+    balancer's security group, on the container port. The domain fields of ``config`` are not
+    used: the environment serves ``<service>.<domain>`` with its wildcard certificate. The
+    load-balancer-wide 5xx alarm becomes ``TargetConnectionErrorsAlarm`` (the load balancer could
+    not reach this service's tasks), because ``HTTPCode_ELB_5XX_Count`` has no target group
+    dimension and would count every service's errors.
+
     Capacity: Fargate Spot when ``config.use_spot`` (default outside production), on-demand otherwise.
 
     Options: ``database`` (PostgresDatabase), ``enable_redis`` (RedisCache), ``enable_messaging``
@@ -65,7 +77,7 @@ class FargateService(Construct):
     plain environment variables.
 
     Attributes: ``vpc``, ``network`` (None when a VPC was given), ``cluster``, ``service``,
-    ``task_definition``, ``container``, ``endpoint``, ``load_balancer``, ``listener``, ``target_group``, ``certificate``, ``alias_record``,
+    ``task_definition``, ``container``, ``endpoint``, ``load_balancer``, ``listener``, ``target_group``, ``certificate``, ``alias_record``, ``access_logs``,
     ``database``, ``cache``, ``topic``, ``queue``, ``dead_letter_queue``, ``event_bus``,
     ``file_system``, ``access_point``, ``alarm_topic``; each None when its option is off.
     """
@@ -83,6 +95,8 @@ class FargateService(Construct):
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, ecs.Secret] | None = None,
         alarms: bool = True,
+        shared_listener: elbv2.IApplicationListener | None = None,
+        shared_load_balancer_security_group: ec2.ISecurityGroup | None = None,
     ) -> None:
         """
         :param config: validated service options.
@@ -94,6 +108,10 @@ class FargateService(Construct):
         :param environment: extra plain environment variables; default none. Never put secrets here.
         :param secrets: extra container secrets (``ecs.Secret``); default none.
         :param alarms: alarm topic and alarms on ALB 5xx, unhealthy hosts, CPU, memory, dead letters; default True.
+        :param shared_listener: a service environment's HTTPS listener: serve behind it instead of an own load balancer
+            (requires ``vpc``, ``cluster`` and ``shared_load_balancer_security_group``); default None (own load balancer).
+        :param shared_load_balancer_security_group: the shared load balancer's security group, the only source the tasks admit;
+            default None (only with ``shared_listener``).
         """
         super().__init__(scope, id)
         if cluster is not None and vpc is None:
@@ -107,7 +125,11 @@ class FargateService(Construct):
                 "fargateSpot (Spot, the default outside production) needs Fargate capacity providers, which an imported cluster "
                 "cannot be given here: pass an ecs.Cluster, or set fargateSpot = false"
             )
-        if Token.is_unresolved(Stack.of(scope).region):
+        if (shared_listener is None) != (shared_load_balancer_security_group is None):
+            raise ValueError("shared_listener and shared_load_balancer_security_group go together: pass both (a service environment's) or neither")
+        if shared_listener is not None and (vpc is None or cluster is None):
+            raise ValueError("shared_listener was given without vpc and cluster: pass the service environment's vpc and cluster too")
+        if shared_listener is None and Token.is_unresolved(Stack.of(scope).region):
             raise ValueError(
                 "FargateService needs a stack with a concrete region (env=Environment(region=...)): ALB access logging "
                 "grants the region's load balancer account; the account may stay unset"
@@ -269,7 +291,11 @@ class FargateService(Construct):
         scaling.scale_on_memory_utilization("MemoryScaling", target_utilization_percent=70)
 
         # --- load balancer -----------------------------------------------------------------------
-        self._load_balancer(vpc, production)
+        self.shared_listener = shared_listener
+        if shared_listener is not None and shared_load_balancer_security_group is not None:
+            self._shared_target_group(vpc, shared_load_balancer_security_group)
+        else:
+            self._load_balancer(vpc, production)
 
         self.alarm_topic: AlarmTopic | None = None
         if alarms:
@@ -296,6 +322,52 @@ class FargateService(Construct):
             path=f"/{config.service_name}",
             posix_user=efs.PosixUser(uid="1000", gid="1000"),
             create_acl=efs.Acl(owner_uid="1000", owner_gid="1000", permissions="750"),
+        )
+
+    def _health_check(self) -> elbv2.HealthCheck:
+        return elbv2.HealthCheck(
+            path=self.config.health_check_path,
+            healthy_http_codes="200-399",
+            interval=Duration.seconds(15),
+            healthy_threshold_count=2,
+            unhealthy_threshold_count=3,
+        )
+
+    def _shared_target_group(self, vpc: ec2.IVpc, load_balancer_security_group: ec2.ISecurityGroup) -> None:
+        config = self.config
+        self.access_logs = None
+        self.endpoint = None
+        self.load_balancer = None
+        self.certificate = None
+        self.alias_record = None
+        self.listener = None
+        self.target_group = elbv2.ApplicationTargetGroup(
+            self,
+            "TargetGroup",
+            vpc=vpc,
+            target_type=elbv2.TargetType.IP,
+            port=config.container_port,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            targets=[self.service],
+            deregistration_delay=Duration.seconds(30),
+            health_check=self._health_check(),
+        )
+        # Only the shared load balancer reaches the tasks, on the container port (ServiceRoute's
+        # attachment would add the same rule; CDK keeps one).
+        self.security_group.add_ingress_rule(
+            load_balancer_security_group, ec2.Port.tcp(config.container_port), "Load balancer to target"
+        )
+
+    def _target_group_metric(self, name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
+        """A metric of ``target_group`` on the shared load balancer (named from the listener ARN, as aws-cdk-lib does)."""
+        parts = Fn.split("/", self.shared_listener.listener_arn)  # type: ignore[union-attr]
+        load_balancer = f"{Fn.select(1, parts)}/{Fn.select(2, parts)}/{Fn.select(3, parts)}"
+        return cloudwatch.Metric(
+            namespace="AWS/ApplicationELB",
+            metric_name=name,
+            dimensions_map={"LoadBalancer": load_balancer, "TargetGroup": self.target_group.target_group_full_name},
+            statistic=statistic,
+            period=period,
         )
 
     def _load_balancer(self, vpc: ec2.IVpc, production: bool) -> None:
@@ -325,13 +397,7 @@ class FargateService(Construct):
             protocol=elbv2.ApplicationProtocol.HTTP,
             targets=[self.service],
             deregistration_delay=Duration.seconds(30),
-            health_check=elbv2.HealthCheck(
-                path=config.health_check_path,
-                healthy_http_codes="200-399",
-                interval=Duration.seconds(15),
-                healthy_threshold_count=2,
-                unhealthy_threshold_count=3,
-            ),
+            health_check=self._health_check(),
         )
         # ecs.BaseService makes the service depend on the listener (the target group must be
         # attached to the load balancer first); the target group, a child of the listener, is
@@ -342,24 +408,39 @@ class FargateService(Construct):
         config = self.config
         topic = AlarmTopic(self, "Alarms", email=config.alarm_email, retain=config.production)
         period = Duration.minutes(5)
-        topic.alarm(
-            self,
-            "LoadBalancer5xxAlarm",
-            metric=self.load_balancer.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=period, statistic=cloudwatch.Stats.SUM),
-            threshold=5,
-            description=f"{config.service_name}: the load balancer answered 5xx",
-        )
+        if self.load_balancer is not None:
+            topic.alarm(
+                self,
+                "LoadBalancer5xxAlarm",
+                metric=self.load_balancer.metrics.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, period=period, statistic=cloudwatch.Stats.SUM),
+                threshold=5,
+                description=f"{config.service_name}: the load balancer answered 5xx",
+            )
+            target_5xx = self.target_group.metrics.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=period, statistic=cloudwatch.Stats.SUM)
+            unhealthy = self.target_group.metrics.unhealthy_host_count(period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM)
+        else:
+            # The shared load balancer's own 5xx count covers every service; this service's share
+            # of it is the connections it could not make to these tasks (answered 502/503/504).
+            topic.alarm(
+                self,
+                "TargetConnectionErrorsAlarm",
+                metric=self._target_group_metric("TargetConnectionErrorCount", cloudwatch.Stats.SUM, period),
+                threshold=5,
+                description=f"{config.service_name}: the shared load balancer could not connect to the tasks",
+            )
+            target_5xx = self._target_group_metric("HTTPCode_Target_5XX_Count", cloudwatch.Stats.SUM, period)
+            unhealthy = self._target_group_metric("UnHealthyHostCount", cloudwatch.Stats.MAXIMUM, Duration.minutes(1))
         topic.alarm(
             self,
             "Target5xxAlarm",
-            metric=self.target_group.metrics.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=period, statistic=cloudwatch.Stats.SUM),
+            metric=target_5xx,
             threshold=5,
             description=f"{config.service_name}: the tasks answered 5xx",
         )
         topic.alarm(
             self,
             "UnhealthyHostsAlarm",
-            metric=self.target_group.metrics.unhealthy_host_count(period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM),
+            metric=unhealthy,
             threshold=0,
             evaluation_periods=3,
             description=f"{config.service_name}: tasks fail the load balancer health check",

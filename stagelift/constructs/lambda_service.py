@@ -11,6 +11,8 @@ from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_elasticloadbalancingv2_targets as elbv2_targets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -93,9 +95,18 @@ class LambdaService(Construct):
     (EventBridge rule), ``ses_sender_identity`` (send permission on that identity only).
     Production retains the table, buckets and log groups.
 
+    Load balancer target (``load_balancer_target=True``): ``target_group`` is a Lambda target group
+    (Elastic Load Balancing may invoke the function for this account only; multi-value headers off; health
+    check on ``health_check_path`` every 35 s, about 75,000 invocations a month) that a
+    ``ServiceRoute`` puts behind a service environment's shared listener, next to the HTTP API or
+    instead of it. The function then also receives the load balancer's event shape
+    (``requestContext.elb``) and must answer with ``statusCode``, ``statusDescription``,
+    ``headers``, ``body`` and ``isBase64Encoded``.
+
     Attributes: ``function``, ``role``, ``log_group``, ``api`` (None with ``api=False``),
     ``queue``, ``dead_letter_queue``, ``table``, ``bucket``, ``schedule``, ``alarm_topic``
-    (None with ``alarms=False``); each None when its option is off.
+    (None with ``alarms=False``), ``target_group`` (None without ``load_balancer_target``); each
+    None when its option is off.
     """
 
     def __init__(
@@ -111,6 +122,8 @@ class LambdaService(Construct):
         authorizer: apigwv2.IHttpRouteAuthorizer | None = None,
         alarms: bool = True,
         environment: Mapping[str, str] | None = None,
+        load_balancer_target: bool = False,
+        health_check_path: str = "/healthz",
     ) -> None:
         """
         :param config: validated service options.
@@ -124,6 +137,10 @@ class LambdaService(Construct):
         :param alarms: alarm topic and alarms on errors, throttles, dead letters, API 5xx; default True.
         :param environment: extra environment variables; default none. The construct sets
             ``SERVICE_NAME`` and, when enabled, ``TABLE_NAME``, ``BUCKET_NAME``, ``QUEUE_URL``, ``SES_IDENTITY``.
+        :param load_balancer_target: also create ``target_group``, a Lambda target group for a shared
+            Application Load Balancer; default False.
+        :param health_check_path: path the load balancer's health check requests (with ``load_balancer_target``);
+            default ``/healthz``.
         """
         super().__init__(scope, id)
         if public_api and authorizer is not None:
@@ -224,6 +241,31 @@ class LambdaService(Construct):
         self.access_log_group: logs.LogGroup | None = None
         if api:
             self.api = self._http_api(public_api=public_api, authorizer=authorizer, removal=removal)
+
+        self.target_group: elbv2.ApplicationTargetGroup | None = None
+        if load_balancer_target:
+            self.target_group = elbv2.ApplicationTargetGroup(
+                self,
+                "TargetGroup",
+                targets=[elbv2_targets.LambdaTarget(self.function)],
+                # Health checks are off by default for Lambda targets; on, they feed UnHealthyHostCount,
+                # which a traffic shift waits on. The interval must exceed the timeout.
+                health_check=elbv2.HealthCheck(
+                    enabled=True,
+                    path=health_check_path,
+                    healthy_http_codes="200",
+                    interval=Duration.seconds(35),
+                    timeout=Duration.seconds(30),
+                    healthy_threshold_count=2,
+                    unhealthy_threshold_count=2,
+                ),
+            )
+            # LambdaTarget lets the service principal invoke the function without a condition; a
+            # SourceArn naming the target group would be circular (the group waits for the
+            # permission), so the permission is limited to this account's load balancers.
+            for child in self.function.node.children:
+                if isinstance(child, lambda_.CfnPermission) and child.principal == "elasticloadbalancing.amazonaws.com":
+                    child.source_account = Stack.of(self).account
 
         self.alarm_topic: AlarmTopic | None = None
         if alarms:

@@ -150,6 +150,7 @@ def render_manifests(
     topic_arn: str | None = None,
     environment: Mapping[str, str] | None = None,
     keda_identity: KedaIdentity = "keda",
+    ingress: bool = True,
 ) -> list[Manifest]:
     """The service's Kubernetes objects Argo CD syncs from Git, in apply order, as plain dicts.
 
@@ -167,6 +168,8 @@ def render_manifests(
         TriggerAuthentication with ``podIdentity.provider: aws``: ``"keda"`` (the KEDA operator's
         own role, an EKS Pod Identity association made by ``EksPlatform``; default) or
         ``"workload"`` (the workload's IRSA role; needs ``pod_identity == "irsa"``).
+    :param ingress: render the service's own Ingress; default True. False when the service sits
+        behind a service environment's shared load balancer (``target_group_binding`` instead).
     :raises ConfigError: a value is unresolved or missing for the options ``config`` turns on.
     """
     _check(config, image=image, role_arn=role_arn, region=region, queue_url=queue_url, queue_name=queue_name, keda_identity=keda_identity)
@@ -190,8 +193,9 @@ def render_manifests(
         _service_account(config, role_arn),
         _deployment(config, image, env),
         _service(config),
-        _ingress(config),
     ]
+    if ingress:
+        manifests.append(_ingress(config))
     if config.enable_keda:
         manifests.append(_trigger_authentication(config, keda_identity))
         manifests.append(_scaled_object(config, queue_url or "", region or ""))
@@ -237,6 +241,31 @@ def render_registration(
         # Repositories rendered before these left Git have them tracked by Argo CD: never prune them.
         annotations["argocd.argoproj.io/sync-options"] = "Prune=false"  # type: ignore[index]
     return [namespace, quota, _argocd_application(config, argocd_namespace, config.team, target_revision)]
+
+
+def target_group_binding(config: EksServiceConfig, *, target_group_arn: str, load_balancer_security_group_id: str) -> Manifest:
+    """The AWS Load Balancer Controller's ``TargetGroupBinding``: the pods of the service's Service
+    registered (by IP) in an existing target group of a shared load balancer, and that load
+    balancer's security group let in on the container port. Values may be deploy-time tokens (the
+    object is applied through the kubectl handler, not from Git)."""
+    return {
+        "apiVersion": "elbv2.k8s.aws/v1beta1",
+        "kind": "TargetGroupBinding",
+        "metadata": _metadata(config),
+        "spec": {
+            "serviceRef": {"name": config.service_name, "port": SERVICE_PORT},
+            "targetGroupARN": target_group_arn,
+            "targetType": "ip",
+            "networking": {
+                "ingress": [
+                    {
+                        "from": [{"securityGroup": {"groupID": load_balancer_security_group_id}}],
+                        "ports": [{"protocol": "TCP", "port": config.container_port}],
+                    }
+                ]
+            },
+        },
+    }
 
 
 def _namespace(config: EksServiceConfig) -> Manifest:

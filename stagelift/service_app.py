@@ -20,17 +20,22 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 from stagelift.config import EksServiceConfig, FargateServiceConfig, LambdaServiceConfig
 from stagelift.config.errors import ConfigError
+from stagelift.config.migration import TierMigration
 from stagelift.service_files import DEFAULT_CONSTRUCT_ID, PLACEMENT_KEYS, TIER_MODELS, ServiceFiles, TierFile, read_service_files, tier_file
 
 __all__ = ["DEFAULT_CONSTRUCT_ID", "PLACEMENT_KEYS", "TIER_MODELS", "ServiceFiles", "TierFile", "build", "main", "read_service_files", "tier_file"]
@@ -57,51 +62,75 @@ def retain_logs_and_artifacts(scope: IConstruct) -> list[cdk.CfnResource]:
 
 @dataclass
 class ServiceStack:
-    """What :func:`build` made: the stack and each tier's construct."""
+    """What :func:`build` made: the stack, each tier's construct and target group, the front door."""
 
     stack: cdk.Stack
     files: ServiceFiles
     services: dict[str, Construct]
+    target_groups: dict[str, elbv2.IApplicationTargetGroup | None]
+    environment: Construct | None = None
+    front_door: Construct | None = None
+    gate_alarms: dict[str, cloudwatch.Alarm] = field(default_factory=dict)
 
 
-def _lambda(stack: cdk.Stack, tier: TierFile, root: Path) -> Construct:
+@dataclass(frozen=True)
+class _Placement:
+    stack: cdk.Stack
+    root: Path
+    environment: Any  # ServiceEnvironmentImport | None
+    migration: TierMigration | None
+
+
+def _lambda(p: _Placement, tier: TierFile) -> tuple[Construct, elbv2.IApplicationTargetGroup | None]:
     from stagelift.constructs.lambda_service import LambdaService
 
     config = tier.config
     assert isinstance(config, LambdaServiceConfig)
     service = LambdaService(
-        stack,
+        p.stack,
         tier.construct_id,
         config=config,
-        code=lambda_.Code.from_asset(str(root / "src"), exclude=["**/__pycache__", "*.pyc"]),
+        code=lambda_.Code.from_asset(str(p.root / "src"), exclude=["**/__pycache__", "*.pyc"]),
         handler="service.handler.handle",
+        # While moving up, the function also serves behind the load balancer's weighted rule.
+        load_balancer_target=p.migration is not None,
     )
     function = service.function.node.default_child
     assert isinstance(function, lambda_.CfnFunction)
     # Known before deploy, so the catalog (aws.com/lambda-function-name) can point at it.
     function.function_name = function_name(config)
-    cdk.CfnOutput(stack, "FunctionName", value=service.function.function_name)
+    cdk.CfnOutput(p.stack, "FunctionName", value=service.function.function_name)
     if service.api is not None:
-        cdk.CfnOutput(stack, "ApiUrl", value=service.api.api_endpoint)
-    return service
+        cdk.CfnOutput(p.stack, "ApiUrl", value=service.api.api_endpoint)
+    return service, service.target_group
 
 
 def function_name(config: LambdaServiceConfig) -> str:
     return f"{config.service_name}-{config.environment}"
 
 
-def _fargate(stack: cdk.Stack, tier: TierFile, root: Path) -> Construct:
+def _fargate(p: _Placement, tier: TierFile) -> tuple[Construct, elbv2.IApplicationTargetGroup | None]:
     from stagelift.constructs.fargate_service import FargateService
     from stagelift.constructs.nag import acknowledge, default_policy
 
     config = tier.config
     assert isinstance(config, FargateServiceConfig)
+    shared: dict[str, Any] = {}
+    if config.attached:
+        env = p.environment
+        shared = {
+            "vpc": env.vpc,
+            "cluster": env.cluster,
+            "shared_listener": env.listener,
+            "shared_load_balancer_security_group": env.load_balancer_security_group,
+        }
     service = FargateService(
-        stack,
+        p.stack,
         tier.construct_id,
         config=config,
         # Built from ../Dockerfile and pushed to the CDK bootstrap repository by `cdk deploy`.
-        image=ecs.ContainerImage.from_asset(str(root), exclude=IMAGE_EXCLUDE),
+        image=ecs.ContainerImage.from_asset(str(p.root), exclude=IMAGE_EXCLUDE),
+        **shared,
     )
     execution_role = service.task_definition.execution_role
     assert execution_role is not None
@@ -110,13 +139,14 @@ def _fargate(stack: cdk.Stack, tier: TierFile, root: Path) -> Construct:
         "AwsSolutions-IAM5[Resource::*]",
         "Only ecr:GetAuthorizationToken uses Resource '*': it has no resource-level permissions, and pulling the image asset needs it.",
     )
-    cdk.CfnOutput(stack, "LoadBalancerDnsName", value=service.load_balancer.load_balancer_dns_name)
-    cdk.CfnOutput(stack, "ClusterName", value=service.cluster.cluster_name)
-    cdk.CfnOutput(stack, "ServiceName", value=service.service.service_name)
-    return service
+    if service.load_balancer is not None:
+        cdk.CfnOutput(p.stack, "LoadBalancerDnsName", value=service.load_balancer.load_balancer_dns_name)
+    cdk.CfnOutput(p.stack, "ClusterName", value=service.cluster.cluster_name)
+    cdk.CfnOutput(p.stack, "ServiceName", value=service.service.service_name)
+    return service, service.target_group
 
 
-def _eks(stack: cdk.Stack, tier: TierFile, root: Path) -> Construct:
+def _eks(p: _Placement, tier: TierFile) -> tuple[Construct, elbv2.IApplicationTargetGroup | None]:
     from stagelift.constructs.eks_platform import EksPlatformImport
     from stagelift.constructs.eks_service import EksService
 
@@ -124,21 +154,34 @@ def _eks(stack: cdk.Stack, tier: TierFile, root: Path) -> Construct:
     assert isinstance(config, EksServiceConfig)
     platform_id = "Platform" if tier.construct_id == DEFAULT_CONSTRUCT_ID else f"{tier.construct_id}Platform"
     # The platform as published in SSM (read at deploy time; see stagelift.parameters).
-    platform = EksPlatformImport(stack, platform_id, config=config, cluster_name=tier.placement["clusterName"])
+    platform = EksPlatformImport(p.stack, platform_id, config=config, cluster_name=tier.placement["clusterName"])
+    shared: dict[str, Any] = {"vpc": platform.vpc}
+    if config.attached:
+        # The pods join the environment's load balancer (TargetGroupBinding): its VPC is the cluster's.
+        # Without data stores only the target group needs it, by id: no subnet parameters nothing uses.
+        if platform.vpc is not None:
+            vpc = p.environment.vpc
+        else:
+            from stagelift.parameters import EnvironmentParameter
+
+            vpc = ec2.Vpc.from_vpc_attributes(
+                p.stack, "EnvironmentVpcId", vpc_id=p.environment.value(EnvironmentParameter.VPC_ID), availability_zones=[cdk.Fn.select(0, cdk.Fn.get_azs())]
+            )
+        shared = {"vpc": vpc, "shared_load_balancer_security_group": p.environment.load_balancer_security_group}
     service = EksService(
-        stack,
+        p.stack,
         tier.construct_id,
         config=config,
         cluster=platform.cluster,
-        vpc=platform.vpc,
         # This service's ECR repository at $IMAGE_TAG (deploy.yml sets the commit's tag).
         image_tag=os.environ.get("IMAGE_TAG") or None,
         # A CloudFormation rule stops the deploy if the nodes are not the image's architecture.
         node_architecture=platform.node_architecture,
+        **shared,
     )
-    cdk.CfnOutput(stack, "RepositoryUri", value=service.repository.repository_uri)
-    cdk.CfnOutput(stack, "PodRoleArn", value=service.role.role_arn)
-    return service
+    cdk.CfnOutput(p.stack, "RepositoryUri", value=service.repository.repository_uri)
+    cdk.CfnOutput(p.stack, "PodRoleArn", value=service.role.role_arn)
+    return service, service.target_group
 
 
 BUILDERS = {"lambda": _lambda, "fargate": _fargate, "eks": _eks}
@@ -157,14 +200,88 @@ def _stack(app: cdk.App, files: ServiceFiles, *, region: str, description: str) 
     return DeployTimeZonesStack(app, files.service_name, env=cdk.Environment(account=account, region=region), description=description)
 
 
+def _load_balancer_full_name(listener_arn: str) -> str:
+    """``app/<name>/<id>`` (CloudWatch's LoadBalancer dimension) from a listener ARN ``...:listener/app/<name>/<id>/<listener>``."""
+    parts = cdk.Fn.split("/", listener_arn)
+    return cdk.Fn.join("/", [cdk.Fn.select(1, parts), cdk.Fn.select(2, parts), cdk.Fn.select(3, parts)])
+
+
+def gate_alarms(scope: Construct, *, service_name: str, environment: str, tier: str, target_group: elbv2.IApplicationTargetGroup, listener_arn: str) -> dict[str, cloudwatch.Alarm]:
+    """The new tier's gate alarms, named as ``stagelift upgrade shift`` looks them up (stagelift.upgrade.gates).
+
+    On the tier's target group behind the weighted rule: 5xx answers, p99 response time, unhealthy
+    targets. Missing data (no traffic yet at weight 0) is not breaching.
+    """
+    from stagelift.upgrade.gates import gate_alarm_names
+
+    names = gate_alarm_names(service_name, environment, tier)
+    dimensions = {"LoadBalancer": _load_balancer_full_name(listener_arn), "TargetGroup": target_group.target_group_full_name}
+
+    def metric(name: str, statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(namespace="AWS/ApplicationELB", metric_name=name, dimensions_map=dimensions, statistic=statistic, period=cdk.Duration.minutes(1))
+
+    specs = {
+        "5xx": (metric("HTTPCode_Target_5XX_Count", "Sum"), 5, "more than 5 answers 5xx a minute"),
+        "latency": (metric("TargetResponseTime", "p99"), 2, "p99 response time above 2 s"),
+        "unhealthy-targets": (metric("UnHealthyHostCount", "Maximum"), 0, "a target fails the health check"),
+    }
+    alarms = {}
+    for kind, (m, threshold, what) in specs.items():
+        alarms[kind] = cloudwatch.Alarm(
+            scope,
+            f"Gate{kind.title().replace('-', '')}Alarm",
+            alarm_name=names[kind],
+            alarm_description=f"{service_name} on {tier}: {what} (gates stagelift upgrade shift)",
+            metric=m,
+            threshold=threshold,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+    return alarms
+
+
 def build(app: cdk.App, infra: Path, *, region: str, description: str) -> ServiceStack:
     """The service's stack from the files in ``infra`` (raises ConfigError on a bad file)."""
     files = read_service_files(infra)
     stack = _stack(app, files, region=region, description=description)
-    services = {tier.tier: BUILDERS[tier.tier](stack, tier, infra.parent) for tier in files.tiers}
-    if files.migration is not None:
-        retain_logs_and_artifacts(services[files.migration.from_tier])
-    return ServiceStack(stack=stack, files=files, services=services)
+    m = files.migration
+    attached = [t.config for t in files.tiers if getattr(t.config, "attached", False)]
+    environment = None
+    if attached:
+        from stagelift.constructs.service_environment_import import ServiceEnvironmentImport
+
+        first = attached[0]
+        environment = ServiceEnvironmentImport(stack, "Environment", environment=str(first.environment), name=first.service_environment)  # type: ignore[attr-defined]
+    placement = _Placement(stack=stack, root=infra.parent, environment=environment, migration=m)
+    services: dict[str, Construct] = {}
+    groups: dict[str, elbv2.IApplicationTargetGroup | None] = {}
+    for tier in files.tiers:
+        services[tier.tier], groups[tier.tier] = BUILDERS[tier.tier](placement, tier)
+    built = ServiceStack(stack=stack, files=files, services=services, target_groups=groups, environment=environment)
+    listener_arn: str | None = None
+    if environment is not None:
+        from stagelift.constructs.tiered_service import TieredService, weighted_targets
+
+        routed = {tier: group for tier, group in groups.items() if group is not None}
+        built.front_door = TieredService(stack, "FrontDoor", environment=environment, service_name=files.service_name, targets=weighted_targets(routed, m))
+        listener_arn = environment.listener.listener_arn
+        cdk.CfnOutput(stack, "Url", value=f"https://{built.front_door.host_name}")
+    elif m is not None:
+        # A standalone Fargate service moving from Lambda: the weights on its own load balancer.
+        fargate = services["fargate"]
+        fargate.listener.add_action(  # type: ignore[attr-defined]
+            "TierWeights",
+            action=elbv2.ListenerAction.weighted_forward([elbv2.WeightedTargetGroup(target_group=groups[t], weight=w) for t, w in m.weights().items()]),  # type: ignore[arg-type]
+        )
+        listener_arn = fargate.listener.listener_arn  # type: ignore[attr-defined]
+    if m is not None:
+        retain_logs_and_artifacts(services[m.from_tier])
+        target = groups[m.to_tier]
+        assert target is not None and listener_arn is not None
+        config = files.tier(m.to_tier).config  # type: ignore[union-attr]
+        built.gate_alarms = gate_alarms(stack, service_name=files.service_name, environment=str(config.environment), tier=m.to_tier, target_group=target, listener_arn=listener_arn)  # type: ignore[attr-defined]
+    return built
 
 
 def main(app_file: str | Path, *, region: str, description: str, argv: Sequence[str] | None = None) -> None:

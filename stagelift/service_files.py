@@ -96,6 +96,15 @@ def read_service_files(infra: Path) -> ServiceFiles:
             str(migration_path),
             [f"fromTier = {migration.from_tier!r}, toTier = {migration.to_tier!r}: expected tier files for both, found {', '.join(present)}"],
         )
+    environments = {t.config.service_environment for t in tiers if getattr(t.config, "attached", False)}  # type: ignore[attr-defined]
+    if len(environments) > 1:
+        raise ConfigError(str(infra), [f"serviceEnvironment differs between tier files ({', '.join(sorted(environments))}): one service joins one environment"])
+    if migration is not None and migration.to_tier == "eks" and not all(getattr(t.config, "attached", False) for t in tiers):
+        raise ConfigError(
+            str(infra),
+            ["fargate -> eks needs serviceEnvironment on both tiers (not standalone): the pods join the environment's load balancer "
+             "in its VPC, which a standalone Fargate service's own load balancer cannot reach"],
+        )
     names = {str(t.config.service_name) for t in tiers}  # type: ignore[attr-defined]
     if len(names) > 1:
         raise ConfigError(str(infra), [f"serviceName differs between tier files ({', '.join(sorted(names))}): one service, one name"])

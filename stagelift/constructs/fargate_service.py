@@ -120,10 +120,12 @@ class FargateService(Construct):
             raise ValueError("cluster and vpc do not match: cluster.vpc is a different VPC from vpc")
         if vpc is not None and availability_zones is not None:
             raise ValueError("availability_zones shapes a new VPC, but vpc was given: drop one of them")
-        if cluster is not None and config.use_spot and not isinstance(cluster, ecs.Cluster):
+        # A service environment's cluster has the FARGATE and FARGATE_SPOT capacity providers
+        # (ServiceEnvironment); any other imported cluster cannot be given them here.
+        if cluster is not None and config.use_spot and not isinstance(cluster, ecs.Cluster) and shared_listener is None:
             raise ValueError(
                 "fargateSpot (Spot, the default outside production) needs Fargate capacity providers, which an imported cluster "
-                "cannot be given here: pass an ecs.Cluster, or set fargateSpot = false"
+                "cannot be given here: pass an ecs.Cluster (or a service environment's with shared_listener), or set fargateSpot = false"
             )
         if (shared_listener is None) != (shared_load_balancer_security_group is None):
             raise ValueError("shared_listener and shared_load_balancer_security_group go together: pass both (a service environment's) or neither")

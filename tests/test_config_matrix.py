@@ -44,7 +44,7 @@ from stagelift.config import (
     validate,
 )
 from stagelift.config.portal import PRODUCTION_SAFEGUARDS
-from stagelift.constructs import EksPlatform, EksPlatformImport, EksService, FargateService, LambdaService
+from stagelift.constructs import EksPlatform, EksPlatformImport, EksService, FargateService, LambdaService, ServiceEnvironmentImport
 from stagelift.stacks.portal_stack import PortalStack
 from stagelift.zones import DeployTimeZonesStack
 from tests.conftest import REPO_ROOT, TEST_CONTEXT
@@ -143,6 +143,7 @@ SAMPLES: dict[type[BaseModel], dict[str, list[dict[str, object]]]] = {
         "hostedZoneName": [{"hostedZoneName": "example.com"}],
         "certificateArn": [{"domainName": "web.example.org", "certificateArn": CERTIFICATE_ARN}],
         "sesSenderIdentity": [{"sesSenderIdentity": "example.com"}, {"sesSenderIdentity": "noreply@example.com"}],
+        "serviceEnvironment": [{"serviceEnvironment": "shared"}],
     },
     EksPlatformConfig: {
         "clusterName": [{"clusterName": "platform-" + "x" * 30}],
@@ -160,6 +161,7 @@ SAMPLES: dict[type[BaseModel], dict[str, list[dict[str, object]]]] = {
         "host": [{"host": "svc.example.com"}],
         "gitRepoUrl": [{"gitRepoUrl": "git@github.com:example-org/svc.git"}],
         "gitPath": [{"gitPath": "deploy/k8s"}],
+        "serviceEnvironment": [{"serviceEnvironment": "shared"}],
     },
 }
 # Fields every service tier shares (ServiceConfig).
@@ -267,9 +269,18 @@ def build_lambda(app: cdk.App, id: str, config: BaseModel) -> None:
     LambdaService(stack, "Service", config=config, code=lambda_.Code.from_asset(str(LAMBDA_HANDLER)), handler="app.handler")  # type: ignore[arg-type]
 
 
+def shared(stack: cdk.Stack, config: BaseModel) -> ServiceEnvironmentImport | None:
+    """The service environment an attached service joins (as the generated repositories import it)."""
+    if not getattr(config, "attached", False):
+        return None
+    return ServiceEnvironmentImport(stack, "Environment", environment=str(config.environment), name=config.service_environment)  # type: ignore[attr-defined]
+
+
 def build_fargate(app: cdk.App, id: str, config: BaseModel) -> None:
     stack = DeployTimeZonesStack(app, id, env=ENV)
-    FargateService(stack, "Service", config=config, image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"))  # type: ignore[arg-type]
+    env = shared(stack, config)
+    joined = {} if env is None else {"vpc": env.vpc, "cluster": env.cluster, "shared_listener": env.listener, "shared_load_balancer_security_group": env.load_balancer_security_group}
+    FargateService(stack, "Service", config=config, image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"), **joined)  # type: ignore[arg-type]
 
 
 def build_eks_platform(app: cdk.App, id: str, config: BaseModel) -> None:
@@ -282,12 +293,14 @@ def build_eks_service(app: cdk.App, id: str, config: BaseModel) -> None:
     # platform's kubectl handler (as the skeleton does).
     stack = DeployTimeZonesStack(app, id, env=ENV)
     platform = EksPlatformImport(stack, "Platform", config=config, cluster_name="platform")  # type: ignore[arg-type]
+    env = shared(stack, config)
     EksService(
         stack,
         "Service",
         config=config,  # type: ignore[arg-type]
         cluster=platform.cluster,
-        vpc=platform.vpc,
+        vpc=platform.vpc if env is None else env.vpc,
+        shared_load_balancer_security_group=None if env is None else env.load_balancer_security_group,
         oidc_issuer=platform.oidc_issuer,
         keda_operator_role=platform.keda_operator_role,
         node_architecture=platform.node_architecture,

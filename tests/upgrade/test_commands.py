@@ -286,3 +286,14 @@ def test_fargate_to_eks_start_takes_the_platform_answers(service: Callable[..., 
     annotations = component(repo)["metadata"]["annotations"]
     assert annotations["backstage.io/kubernetes-id"] == "fargate-svc" and annotations[catalog.TARGET_TIER] == "eks"
 
+
+
+def test_the_shift_workflow_runs_after_deploys_and_on_a_schedule_and_opens_a_pull_request(started: Path) -> None:
+    workflow = yaml.safe_load((started / ".github" / "workflows" / "upgrade.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["workflow_run"] == {"workflows": ["Deploy"], "types": ["completed"]} and triggers["schedule"]
+    steps = workflow["jobs"]["shift"]["steps"]
+    runs = " ".join(str(step.get("run", "")) for step in steps)
+    assert "stagelift upgrade shift" in runs and "gh pr create" in runs
+    assert workflow["permissions"] == {"id-token": "write", "contents": "write", "pull-requests": "write"}
+    assert next(s for s in steps if "configure-aws-credentials" in str(s.get("uses", "")))["with"]["aws-region"] == "us-east-1"

@@ -107,3 +107,27 @@ def test_a_generated_service_moves_up_with_gated_weights_and_finishes(service: C
     old = {k for k in resources(finished, old_kind) if k.startswith("Service")}
     assert old == set(), f"{t.from_tier} resources left after finish: {old}"
     assert not any(str(v["Properties"].get("AlarmName", "")).endswith("-unhealthy-targets") for v in resources(finished, "AWS::CloudWatch::Alarm").values())
+
+
+def test_a_standalone_fargate_service_takes_the_weights_on_its_own_load_balancer(service: Callable[..., Path], tmp_path: Path) -> None:
+    repo = service("lambda")
+    assert main(["upgrade", "--repo", str(repo), "start", "--to", "fargate", "--set", "service_environment=standalone"]) == 0
+    app = cdk.App(outdir=str(tmp_path / "cdk.out"), context={"aws:cdk:bundling-stacks": []})
+    built = build(app, repo / "infra", region="us-east-1", description="test")
+    template = app.synth().get_stack_by_name(built.stack.stack_name).template
+    assert built.environment is None and resources(template, "AWS::ElasticLoadBalancingV2::ListenerRule") == {}
+    refs = {tier: built.stack.resolve(group.target_group_arn)["Ref"] for tier, group in built.target_groups.items() if group is not None}
+    forwards = [
+        {g["TargetGroupArn"]["Ref"]: g["Weight"] for g in action["ForwardConfig"]["TargetGroups"]}
+        for listener in resources(template, "AWS::ElasticLoadBalancingV2::Listener").values()
+        for action in listener["Properties"]["DefaultActions"]
+        if "ForwardConfig" in action
+    ]
+    assert forwards == [{refs["lambda"]: 100, refs["fargate"]: 0}]
+    assert cfn_lint_findings(template) == []
+
+
+def test_fargate_to_eks_needs_both_tiers_on_a_service_environment(service: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    repo = service("fargate", service_environment="standalone")
+    assert main(["upgrade", "--repo", str(repo), "start", "--to", "eks", *SETTINGS["eks"]]) == 2
+    assert "fargate -> eks needs serviceEnvironment on both tiers" in capsys.readouterr().err

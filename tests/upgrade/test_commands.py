@@ -297,3 +297,12 @@ def test_the_shift_workflow_runs_after_deploys_and_on_a_schedule_and_opens_a_pul
     assert "stagelift upgrade shift" in runs and "gh pr create" in runs
     assert workflow["permissions"] == {"id-token": "write", "contents": "write", "pull-requests": "write"}
     assert next(s for s in steps if "configure-aws-credentials" in str(s.get("uses", "")))["with"]["aws-region"] == "us-east-1"
+
+
+def test_the_repository_s_own_tests_pass_with_both_tiers(started: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=started, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "test_app.py" in result.stdout or "passed" in result.stdout

@@ -7,7 +7,7 @@ uses for any stack. This module only picks the profiles and renders the tables.
 
     python -m stagelift.costs                      # the README tables for the three profiles
     python -m stagelift.costs --explain production # one profile's lines with their arithmetic
-    python -m stagelift.costs --update README.md
+    python -m stagelift.costs --update README.md   # also the service environment table, when README has its block
 """
 
 from __future__ import annotations
@@ -199,7 +199,17 @@ def readme_block(text: str, name: str) -> str:
 
 def update_readme(path: Path) -> bool:
     """Rewrite the generated blocks of ``path``; True if anything changed."""
-    return update_blocks(path, generated_blocks())
+    changed = update_blocks(path, generated_blocks())
+    return _update_environment_costs(path) or changed
+
+
+def _update_environment_costs(path: Path) -> bool:
+    """The service environment cost table too, where ``path`` has its block (``stagelift.environment_costs``)."""
+    from . import environment_costs
+
+    if "<!-- {}:start -->".format(environment_costs.BLOCK) not in path.read_text():
+        return False
+    return environment_costs.update(path)
 
 
 def main(argv: Sequence[str] | None = None, *, synthesizer: Synthesizer = synthesize) -> int:
@@ -219,6 +229,7 @@ def main(argv: Sequence[str] | None = None, *, synthesizer: Synthesizer = synthe
     blocks = generated_blocks(estimates)
     if args.update is not None:
         changed = update_blocks(args.update, blocks)
+        changed = _update_environment_costs(args.update) or changed
         print(f"{args.update}: {'updated' if changed else 'already up to date'}")
         return 0
     print(blocks["costs"])

@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import REPO_ROOT, TEST_CONTEXT
 from tests.portal.conftest import PROFILE_CONTEXT
 
-EXAMPLES = ("lambda_service", "fargate_service", "eks_service")
+EXAMPLES = ("lambda_service", "fargate_service", "eks_service", "service_environment", "tiered_service")
 SOURCES = [f"portal:{profile}" for profile in PROFILE_CONTEXT] + [f"example:{name}" for name in EXAMPLES]
 
 # Acknowledgments allowed on a construct that is not itself one resource: (stack, path, rule) ->

@@ -40,12 +40,14 @@ from stagelift.config import (
     FargateServiceConfig,
     LambdaServiceConfig,
     PortalConfig,
+    ServiceEnvironmentConfig,
     load_portal_config,
     validate,
 )
 from stagelift.config.portal import PRODUCTION_SAFEGUARDS
 from stagelift.constructs import EksPlatform, EksPlatformImport, EksService, FargateService, LambdaService, ServiceEnvironmentImport
 from stagelift.stacks.portal_stack import PortalStack
+from stagelift.stacks.service_environment_stack import ServiceEnvironmentStack
 from stagelift.zones import DeployTimeZonesStack
 from tests.conftest import REPO_ROOT, TEST_CONTEXT
 
@@ -150,6 +152,14 @@ SAMPLES: dict[type[BaseModel], dict[str, list[dict[str, object]]]] = {
         "instanceTypes": [{"instanceTypes": ["m7i.large", "c7i.xlarge"]}, {"instanceTypes": ["m7i.large", "c7g.xlarge"]}, {"instanceTypes": ["t4g.small"]}],
         "teams": [{"teams": ["platform-team", "group:default/payments"]}],
         "gitUrlPrefix": [{"gitUrlPrefix": "https://github.com/example-org/"}],
+    },
+    ServiceEnvironmentConfig: {
+        "name": [{"name": "abc"}, {"name": "e" * 40}],
+        "domainName": [{"domainName": "example.com"}, {"domainName": "a.b.c.example.com"}, {"domainName": "services.example.org"}],
+        "hostedZoneId": [{"hostedZoneId": "Z9"}],
+        "hostedZoneName": [{"hostedZoneName": "services.example.com"}, {"hostedZoneName": "org"}],
+        "vpcCidr": [{"vpcCidr": "10.0.0.0/24"}, {"vpcCidr": "10.0.0.0/24", "maxAzs": 3}, {"vpcCidr": "172.16.0.0/12"}],
+        "eks": [{"eks": {"clusterName": "services"}}, {"eks": {"nodeProvisioning": "karpenter"}}, {"eks": {"maxAzs": 3}}],
     },
     EksServiceConfig: {
         "namespace": [{"namespace": "team-a"}],
@@ -307,6 +317,10 @@ def build_eks_service(app: cdk.App, id: str, config: BaseModel) -> None:
     )
 
 
+def build_service_environment(app: cdk.App, id: str, config: BaseModel) -> None:
+    ServiceEnvironmentStack(app, id, config=config, env=ENV)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Axis:
     """One model: how to load its values and build a stack from them, and its profiles."""
@@ -334,6 +348,11 @@ AXES: dict[str, Axis] = {
     "fargate": Axis(FargateServiceConfig, _profiles(FargateServiceConfig, {"serviceName": "svc"}), build_fargate),
     "eks-platform": Axis(EksPlatformConfig, _profiles(EksPlatformConfig, {}), build_eks_platform),
     "eks-service": Axis(EksServiceConfig, _profiles(EksServiceConfig, {"serviceName": "svc"}), build_eks_service),
+    "service-environment": Axis(
+        ServiceEnvironmentConfig,
+        _profiles(ServiceEnvironmentConfig, {"domainName": "services.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ", "hostedZoneName": "example.com"}),
+        build_service_environment,
+    ),
 }
 PARAMS = [(axis, profile) for axis, spec in AXES.items() for profile in spec.profiles]
 

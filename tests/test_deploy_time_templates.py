@@ -27,7 +27,7 @@ PORTAL_CASES: dict[str, dict[str, object]] = {
     "production-account": {"environment": "production", **DOMAIN, "account": "123456789012"},
     "production-existing-vpc": {"environment": "production", **DOMAIN, **EXISTING_VPC},
 }
-EXAMPLES = ("lambda_service", "fargate_service", "eks_service")
+EXAMPLES = ("lambda_service", "fargate_service", "eks_service", "service_environment", "tiered_service")
 
 
 @cache

@@ -26,12 +26,12 @@ _MODULES = {
     "acknowledge": "nag",
     "ServiceNetwork": "network",
     "SecureBucket": "secure_bucket",
+    "ServiceEnvironment": "service_environment",
+    "ServiceEnvironmentImport": "service_environment_import",
     "ServiceRoute": "service_route",
     "WeightedTarget": "service_route",
     "listener_priority": "service_route",
     "TieredService": "tiered_service",
-    "ServiceEnvironment": "service_environment",
-    "ServiceEnvironmentImport": "service_environment_import",
     "tag_service": "tagging",
 }
 
@@ -61,8 +61,8 @@ if TYPE_CHECKING:
     from .nag import acknowledge
     from .network import ServiceNetwork
     from .secure_bucket import SecureBucket
-    from .service_route import ServiceRoute, WeightedTarget, listener_priority
-    from .tiered_service import TieredService
     from .service_environment import ServiceEnvironment
     from .service_environment_import import ServiceEnvironmentImport
+    from .service_route import ServiceRoute, WeightedTarget, listener_priority
+    from .tiered_service import TieredService
     from .tagging import tag_service

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
+import jsii
 from aws_cdk import Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -17,7 +19,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from ..config import FargateServiceConfig
 from .alarms import AlarmTopic
@@ -37,6 +39,31 @@ EFS_MOUNT_PATH = "/mnt/data"
 FARGATE_ENDPOINT_IDS = EndpointIds(redirect_listener="Redirect80To443", alias_record="Alias")
 # The application's own database user (owner of what it creates in the ``app`` database).
 DATABASE_USER = "app"
+
+
+@jsii.implements(IValidation)
+class _ForwardedTo:
+    """Fails synthesis when no listener rule or listener in the app forwards to ``target_group``.
+
+    ECS refuses to create a service whose target group is on no load balancer, an hour into a
+    deployment; a shared service's group is attached by a ``ServiceRoute`` elsewhere in the app.
+    """
+
+    def __init__(self, service: FargateService) -> None:
+        self._service = service
+
+    def validate(self) -> list[str]:
+        service = self._service
+        arn = json.dumps(Stack.of(service).resolve(service.target_group.target_group_arn))
+        for construct in service.node.root.node.find_all():
+            if isinstance(construct, (elbv2.CfnListenerRule, elbv2.CfnListener)):
+                actions = construct.actions if isinstance(construct, elbv2.CfnListenerRule) else construct.default_actions
+                if arn in json.dumps(Stack.of(construct).resolve(actions)):
+                    return []
+        return [
+            f"{service.node.path}: shared_listener was given, but no listener rule forwards to its target group "
+            "(ECS would refuse to create the service): put it behind a ServiceRoute or TieredService"
+        ]
 
 
 class FargateService(Construct):
@@ -103,7 +130,8 @@ class FargateService(Construct):
         :param image: container image, e.g. ``ecs.ContainerImage.from_ecr_repository(repo, tag)``.
         :param vpc: VPC with public and private subnets; default a new ServiceNetwork (2 AZs, 1 NAT gateway, 2 in production).
         :param cluster: ECS cluster in ``vpc``; default a new cluster with Container Insights and Fargate capacity providers.
-            An imported cluster (not ``ecs.Cluster``) cannot be given Spot capacity providers: use it with Spot off.
+            An imported cluster (not ``ecs.Cluster``) cannot be given Spot capacity providers: use it with Spot off,
+            unless it is a service environment's (with ``shared_listener``), which has them.
         :param availability_zones: AZ names for the new VPC, for stacks with an explicit environment; default none (ignored with ``vpc``).
         :param environment: extra plain environment variables; default none. Never put secrets here.
         :param secrets: extra container secrets (``ecs.Secret``); default none.
@@ -120,8 +148,7 @@ class FargateService(Construct):
             raise ValueError("cluster and vpc do not match: cluster.vpc is a different VPC from vpc")
         if vpc is not None and availability_zones is not None:
             raise ValueError("availability_zones shapes a new VPC, but vpc was given: drop one of them")
-        # A service environment's cluster has the FARGATE and FARGATE_SPOT capacity providers
-        # (ServiceEnvironment); any other imported cluster cannot be given them here.
+        # A service environment's cluster (shared_listener) has the FARGATE_SPOT provider already.
         if cluster is not None and config.use_spot and not isinstance(cluster, ecs.Cluster) and shared_listener is None:
             raise ValueError(
                 "fargateSpot (Spot, the default outside production) needs Fargate capacity providers, which an imported cluster "
@@ -359,6 +386,7 @@ class FargateService(Construct):
             deregistration_delay=Duration.seconds(30),
             health_check=self._health_check(),
         )
+        self.node.add_validation(_ForwardedTo(self))
         # Only the shared load balancer reaches the tasks, on the container port (ServiceRoute's
         # attachment would add the same rule; CDK keeps one).
         self.security_group.add_ingress_rule(

@@ -97,7 +97,7 @@ class LambdaService(Construct):
 
     Load balancer target (``load_balancer_target=True``): ``target_group`` is a Lambda target group
     (Elastic Load Balancing may invoke the function for this account only; multi-value headers off; health
-    check on ``health_check_path`` every 35 s, about 75,000 invocations a month) that a
+    check on ``health_check_path`` every 35 s, at least 74,000 invocations a month) that a
     ``ServiceRoute`` puts behind a service environment's shared listener, next to the HTTP API or
     instead of it. The function then also receives the load balancer's event shape
     (``requestContext.elb``) and must answer with ``statusCode``, ``statusDescription``,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+import jsii
+from aws_cdk import IResolveContext, IStringProducer, Lazy
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
@@ -14,11 +17,24 @@ from ..config.service import Tier
 from .service_route import ServiceRoute, WeightedTarget
 
 
+@jsii.implements(IStringProducer)
+class _NeverNeeded:
+    """A value that must never be rendered: fails synthesis with a clear message if it is."""
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def produce(self, _context: IResolveContext) -> str:
+        raise ValueError(self._message)
+
+
 class SharedFrontDoor(Protocol):
     """What a service needs from its service environment (``ServiceEnvironmentImport`` has these attributes)."""
 
     @property
     def listener(self) -> elbv2.IApplicationListener: ...
+    @property
+    def listener_arn(self) -> str: ...
     @property
     def hosted_zone(self) -> route53.IHostedZone: ...
     @property
@@ -81,7 +97,7 @@ class TieredService(Construct):
         self.route = ServiceRoute(
             self,
             "Route",
-            listener=environment.listener,
+            listener=self._listener(environment, targets),
             service_name=service_name,
             host_name=self.host_name,
             targets=targets,
@@ -89,4 +105,24 @@ class TieredService(Construct):
             zone=environment.hosted_zone,
             load_balancer_dns_name=environment.load_balancer_dns_name,
             load_balancer_canonical_hosted_zone_id=environment.load_balancer_canonical_hosted_zone_id,
+        )
+
+    def _listener(self, environment: SharedFrontDoor, targets: Sequence[WeightedTarget]) -> elbv2.IApplicationListener:
+        """The environment's listener; for Lambda targets only, imported without its security group.
+
+        The load balancer invokes a Lambda target without a network connection, so nothing opens
+        the security group; importing it anyway would leave its SSM parameter unused in the
+        template (cfn-lint W2001), the first step of every move up from Lambda.
+        """
+        if any(target.tier != "lambda" for target in targets):
+            return environment.listener
+        unused = _NeverNeeded(
+            "a route to Lambda target groups only was asked for the load balancer's security group: "
+            "give the tier of a non-Lambda target group its own tier name in WeightedTarget"
+        )
+        security_group = ec2.SecurityGroup.from_security_group_id(
+            self, "LoadBalancerSecurityGroup", Lazy.string(unused), allow_all_outbound=True, mutable=False
+        )
+        return elbv2.ApplicationListener.from_application_listener_attributes(
+            self, "Listener", listener_arn=environment.listener_arn, security_group=security_group
         )

@@ -49,3 +49,14 @@ def test_bad_values_name_their_key(changes: dict[str, object], message: str) -> 
 def test_missing_domain_is_named() -> None:
     with pytest.raises(ConfigError, match=r"domainName: is required"):
         validate(ServiceEnvironmentConfig, {"hostedZoneId": "Z0123456789ABCDEFGHIJ", "hostedZoneName": "example.com"}, "service environment")
+
+
+def test_readme_documents_every_parameter_and_key() -> None:
+    from stagelift.parameters import EnvironmentParameter
+    from tests.conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "README.md").read_text()
+    section = text.split("## Service environments", 1)[1].split("\n## ", 1)[0]
+    assert [key.value for key in EnvironmentParameter if f"`{key.value}`" not in section] == []
+    keys = [field.alias for field in ServiceEnvironmentConfig.model_fields.values()]
+    assert [key for key in keys if f"`{key}`" not in section] == []

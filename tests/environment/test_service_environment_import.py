@@ -6,11 +6,12 @@ import aws_cdk as cdk
 import jsii
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Match, Template
 
-from stagelift.checks import cfn_lint_findings
+from stagelift.checks import cfn_lint_findings, nag_findings
 from stagelift.constructs import ServiceEnvironmentImport
 from stagelift.parameters import EnvironmentParameter, environment_parameter
 from tests.conftest import new_app
@@ -46,13 +47,31 @@ def templates() -> dict[str, Template]:
         record_name="svc",
         target=route53.RecordTarget.from_alias(_Alias(env.load_balancer_dns_name, env.load_balancer_canonical_hosted_zone_id)),
     )
-    cdk.CfnOutput(full, "TaskSubnets", value=cdk.Fn.join(",", env.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnet_ids))
+    # Tasks on the shared cluster's Spot provider, in the private subnets, behind the shared listener.
+    task = ecs.FargateTaskDefinition(full, "Task", cpu=256, memory_limit_mib=512)
+    task.add_container("app", image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"), port_mappings=[ecs.PortMapping(container_port=8080)], logging=ecs.LogDrivers.aws_logs(stream_prefix="app"))
+    service = ecs.FargateService(
+        full,
+        "Service",
+        cluster=env.cluster,
+        task_definition=task,
+        security_groups=[sg],
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        capacity_provider_strategies=[ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)],
+        min_healthy_percent=100,
+    )
+    group.add_target(service)
     # A service that only needs the EKS cluster's name.
     small = cdk.Stack(app, "Small", env=ENV)
     env2 = ServiceEnvironmentImport(small, "Environment", environment="staging", name="shared")
     cdk.CfnWaitConditionHandle(small, "Placeholder")
     cdk.CfnOutput(small, "Eks", value=env2.eks_cluster_name)
-    return {"full": Template.from_stack(full), "small": Template.from_stack(small)}
+    templates = {"full": Template.from_stack(full), "small": Template.from_stack(small)}
+    FINDINGS.extend(nag_findings(full))
+    return templates
+
+
+FINDINGS: list[object] = []
 
 
 @jsii.implements(route53.IAliasRecordTarget)
@@ -70,6 +89,7 @@ def test_only_used_values_become_template_parameters(templates: dict[str, Templa
         EnvironmentParameter.VPC_ID,
         EnvironmentParameter.PRIVATE_SUBNET_IDS,
         EnvironmentParameter.LISTENER_ARN,
+        EnvironmentParameter.CLUSTER_NAME,
         EnvironmentParameter.LOAD_BALANCER_SECURITY_GROUP_ID,
         EnvironmentParameter.DOMAIN_NAME,
         EnvironmentParameter.HOSTED_ZONE_ID,
@@ -103,3 +123,18 @@ def test_bad_environment_or_name_is_refused() -> None:
         ServiceEnvironmentImport(stack, "B", environment="staging", name="a/b")
     with pytest.raises(ValueError, match=r"availability_zones = 4: expected 2-3"):
         ServiceEnvironmentImport(stack, "C", environment="staging", name="shared", availability_zones=4)
+
+
+def test_service_on_the_shared_cluster_runs_in_private_subnets_and_is_nag_clean(templates: dict[str, Template]) -> None:
+    full = templates["full"].to_json()
+    params = {p["Default"]: logical for logical, p in full["Parameters"].items() if "Default" in p}
+    subnets = {"Fn::Split": [",", {"Ref": params[name(EnvironmentParameter.PRIVATE_SUBNET_IDS)]}]}
+    templates["full"].has_resource_properties(
+        "AWS::ECS::Service",
+        {
+            "Cluster": {"Ref": params[name(EnvironmentParameter.CLUSTER_NAME)]},
+            "CapacityProviderStrategy": [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}],
+            "NetworkConfiguration": {"AwsvpcConfiguration": {"AssignPublicIp": "DISABLED", "SecurityGroups": Match.any_value(), "Subnets": [{"Fn::Select": [0, subnets]}, {"Fn::Select": [1, subnets]}]}},
+        },
+    )
+    assert FINDINGS == []

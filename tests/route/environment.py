@@ -28,6 +28,7 @@ class StandInEnvironment:
     hosted_zone: route53.IHostedZone
     load_balancer_dns_name: str
     load_balancer_canonical_hosted_zone_id: str
+    listener_arn: str = LISTENER_ARN
 
 
 def stand_in_environment(scope: cdk.Stack) -> StandInEnvironment:

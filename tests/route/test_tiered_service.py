@@ -10,7 +10,7 @@ import pytest
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk.assertions import Capture, Match, Template
+from aws_cdk.assertions import Capture, Template
 
 from stagelift.checks import cfn_lint_findings, nag_findings
 from stagelift.config import EksServiceConfig, FargateServiceConfig, LambdaServiceConfig, TierMigration
@@ -337,4 +337,22 @@ def test_conflicting_shared_options_are_refused() -> None:
         FargateService(
             stack, "B", config=config, image=image, shared_listener=environment.listener, shared_load_balancer_security_group=environment.load_balancer_security_group
         )
-    Match.any_value()  # keep Match imported for readers extending these assertions
+
+
+
+def test_a_shared_fargate_service_no_rule_forwards_to_fails_synthesis() -> None:
+    # Without this check ECS refuses the service at deploy time (its target group is on no load balancer).
+    stack = cdk.Stack(new_app(), "Unrouted", env=ENV)
+    environment = stand_in_environment(stack)
+    FargateService(
+        stack,
+        "Fargate",
+        config=FargateServiceConfig(service_name="orders", fargate_spot=False),
+        image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"),
+        vpc=environment.vpc,
+        cluster=environment.cluster,
+        shared_listener=environment.listener,
+        shared_load_balancer_security_group=environment.load_balancer_security_group,
+    )
+    with pytest.raises(RuntimeError, match=r"Unrouted/Fargate: shared_listener was given, but no listener rule forwards to its target group"):
+        Template.from_stack(stack)

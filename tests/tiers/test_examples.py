@@ -1,4 +1,4 @@
-"""The Lambda and Fargate tier examples run as plain programs and synthesize every stack offline."""
+"""The Lambda and Fargate tier, service environment and tiered service examples run as plain programs and synthesize every stack offline."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from tests.conftest import REPO_ROOT
 EXAMPLES = {
     "lambda_service": ["LambdaDefaults", "LambdaAllOptions", "LambdaPublic"],
     "fargate_service": ["FargateDefaults", "FargateAllOptions", "FargateSharedCluster"],
+    "service_environment": ["ServiceEnvironmentDevelopment", "ServiceEnvironmentProduction"],
+    "tiered_service": ["OrdersOnLambda", "OrdersMovingToFargate", "OrdersOnFargate"],
 }
 
 

@@ -13,6 +13,12 @@ files into one stack. Besides the model's own fields, a tier file may hold the s
 placement keys (:data:`PLACEMENT_KEYS`): ``constructId`` (the tier's construct id; "Service"
 unless the tier was added by an upgrade, so a running service's logical ids never change),
 and for EKS ``clusterName`` and ``awsAccountId`` (the shared platform it runs on).
+
+Fargate and EKS tiers whose ``serviceEnvironment`` is not "standalone" join that service
+environment (``ServiceEnvironmentImport``); every tier's target group then sits behind one
+``TieredService`` rule, weighted by ``migration.json`` (100 for a lone tier). While a migration
+runs, the old tier's logs are retained and the new tier gets the gate alarms ``stagelift upgrade
+shift`` reads (:func:`gate_alarms`).
 """
 
 from __future__ import annotations

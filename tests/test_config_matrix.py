@@ -45,7 +45,16 @@ from stagelift.config import (
     validate,
 )
 from stagelift.config.portal import PRODUCTION_SAFEGUARDS
-from stagelift.constructs import EksPlatform, EksPlatformImport, EksService, FargateService, LambdaService, ServiceEnvironmentImport
+from stagelift.constructs import (
+    EksPlatform,
+    EksPlatformImport,
+    EksService,
+    FargateService,
+    LambdaService,
+    ServiceEnvironmentImport,
+    TieredService,
+    WeightedTarget,
+)
 from stagelift.stacks.portal_stack import PortalStack
 from stagelift.stacks.service_environment_stack import ServiceEnvironmentStack
 from stagelift.zones import DeployTimeZonesStack
@@ -290,7 +299,10 @@ def build_fargate(app: cdk.App, id: str, config: BaseModel) -> None:
     stack = DeployTimeZonesStack(app, id, env=ENV)
     env = shared(stack, config)
     joined = {} if env is None else {"vpc": env.vpc, "cluster": env.cluster, "shared_listener": env.listener, "shared_load_balancer_security_group": env.load_balancer_security_group}
-    FargateService(stack, "Service", config=config, image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"), **joined)  # type: ignore[arg-type]
+    service = FargateService(stack, "Service", config=config, image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"), **joined)  # type: ignore[arg-type]
+    if env is not None:
+        # Attached, as the generated repositories build it: behind its rule on the shared listener.
+        TieredService(stack, "FrontDoor", environment=env, service_name=config.service_name, targets=[WeightedTarget("fargate", service.target_group, 100)])  # type: ignore[attr-defined]
 
 
 def build_eks_platform(app: cdk.App, id: str, config: BaseModel) -> None:

@@ -45,7 +45,16 @@ from stagelift.config import (
     validate,
 )
 from stagelift.config.portal import PRODUCTION_SAFEGUARDS
-from stagelift.constructs import EksPlatform, EksPlatformImport, EksService, FargateService, LambdaService
+from stagelift.constructs import (
+    EksPlatform,
+    EksPlatformImport,
+    EksService,
+    FargateService,
+    LambdaService,
+    ServiceEnvironmentImport,
+    TieredService,
+    WeightedTarget,
+)
 from stagelift.stacks.portal_stack import PortalStack
 from stagelift.stacks.service_environment_stack import ServiceEnvironmentStack
 from stagelift.zones import DeployTimeZonesStack
@@ -157,6 +166,7 @@ SAMPLES: dict[type[BaseModel], dict[str, list[dict[str, object]]]] = {
         "hostedZoneName": [{"hostedZoneName": "example.com"}],
         "certificateArn": [{"domainName": "web.example.org", "certificateArn": CERTIFICATE_ARN}],
         "sesSenderIdentity": [{"sesSenderIdentity": "example.com"}, {"sesSenderIdentity": "noreply@example.com"}],
+        "serviceEnvironment": [{"serviceEnvironment": "shared"}],
     },
     EksPlatformConfig: {
         "clusterName": [{"clusterName": "platform-" + "x" * 30}],
@@ -182,6 +192,7 @@ SAMPLES: dict[type[BaseModel], dict[str, list[dict[str, object]]]] = {
         "host": [{"host": "svc.example.com"}],
         "gitRepoUrl": [{"gitRepoUrl": "git@github.com:example-org/svc.git"}],
         "gitPath": [{"gitPath": "deploy/k8s"}],
+        "serviceEnvironment": [{"serviceEnvironment": "shared"}],
     },
 }
 # Fields every service tier shares (ServiceConfig).
@@ -289,9 +300,21 @@ def build_lambda(app: cdk.App, id: str, config: BaseModel) -> None:
     LambdaService(stack, "Service", config=config, code=lambda_.Code.from_asset(str(LAMBDA_HANDLER)), handler="app.handler")  # type: ignore[arg-type]
 
 
+def shared(stack: cdk.Stack, config: BaseModel) -> ServiceEnvironmentImport | None:
+    """The service environment an attached service joins (as the generated repositories import it)."""
+    if not getattr(config, "attached", False):
+        return None
+    return ServiceEnvironmentImport(stack, "Environment", environment=str(config.environment), name=config.service_environment)  # type: ignore[attr-defined]
+
+
 def build_fargate(app: cdk.App, id: str, config: BaseModel) -> None:
     stack = DeployTimeZonesStack(app, id, env=ENV)
-    FargateService(stack, "Service", config=config, image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"))  # type: ignore[arg-type]
+    env = shared(stack, config)
+    joined = {} if env is None else {"vpc": env.vpc, "cluster": env.cluster, "shared_listener": env.listener, "shared_load_balancer_security_group": env.load_balancer_security_group}
+    service = FargateService(stack, "Service", config=config, image=ecs.ContainerImage.from_registry("public.ecr.aws/nginx/nginx:stable"), **joined)  # type: ignore[arg-type]
+    if env is not None:
+        # Attached, as the generated repositories build it: behind its rule on the shared listener.
+        TieredService(stack, "FrontDoor", environment=env, service_name=config.service_name, targets=[WeightedTarget("fargate", service.target_group, 100)])  # type: ignore[attr-defined]
 
 
 def build_eks_platform(app: cdk.App, id: str, config: BaseModel) -> None:
@@ -304,12 +327,14 @@ def build_eks_service(app: cdk.App, id: str, config: BaseModel) -> None:
     # platform's kubectl handler (as the skeleton does).
     stack = DeployTimeZonesStack(app, id, env=ENV)
     platform = EksPlatformImport(stack, "Platform", config=config, cluster_name="platform")  # type: ignore[arg-type]
+    env = shared(stack, config)
     EksService(
         stack,
         "Service",
         config=config,  # type: ignore[arg-type]
         cluster=platform.cluster,
-        vpc=platform.vpc,
+        vpc=platform.vpc if env is None else env.vpc,
+        shared_load_balancer_security_group=None if env is None else env.load_balancer_security_group,
         oidc_issuer=platform.oidc_issuer,
         keda_operator_role=platform.keda_operator_role,
         node_architecture=platform.node_architecture,

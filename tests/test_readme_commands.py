@@ -25,6 +25,7 @@ README = REPO_ROOT / "README.md"
 EXEMPT_SECTIONS = {
     "Deploying the portal": "cdk bootstrap / cdk deploy need AWS credentials for the target account",
     "From nothing to a running portal": "the walkthrough to a deployed portal needs Docker and AWS credentials (its prerequisites)",
+    "Moving a service up a tier: on AWS": "shift reads the deployed service's CloudWatch alarms and each step is a deploy (tests/upgrade/ runs them against moto)",
 }
 # Single commands that are exempt wherever they appear, and why.
 EXEMPT_COMMANDS = {
@@ -33,6 +34,7 @@ EXEMPT_COMMANDS = {
 # Offline equivalents: the same command with the output folder moved out of the checkout's parent.
 EQUIVALENTS = {
     r"(cookiecutter .*) -o \.\.$": r"\1 -o {tmp}",
+    r"\.\./orders\b": "{tmp}/orders",
 }
 
 

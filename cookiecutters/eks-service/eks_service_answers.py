@@ -45,6 +45,11 @@ RULES = json.loads(r"""
   ],
   "description": "Deployment environment: production retains data and avoids Spot capacity"
  },
+ "service_environment": {
+  "type": "string",
+  "pattern": "^[a-z][a-z0-9-]{0,30}[a-z0-9]$",
+  "description": "Service environment to attach to (its shared HTTPS load balancer, cluster and VPC), e.g. shared; standalone = the service's own VPC, cluster and load balancer"
+ },
  "namespace": {
   "type": "string",
   "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",

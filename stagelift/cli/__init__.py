@@ -2,6 +2,7 @@
 
     stagelift review BASE_ASSEMBLY HEAD_ASSEMBLY [--format markdown|json] [--policy FILE] [--output FILE] [--lint]
     stagelift pricing refresh | estimate ...
+    stagelift upgrade start --to fargate|eks | shift | rollback --reason TEXT | finish | status
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import pricing, review
+from . import pricing, review, upgrade
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     review.register(subparsers)
     pricing.register(subparsers)
+    upgrade.register(subparsers)
     return parser
 
 

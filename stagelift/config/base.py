@@ -111,3 +111,15 @@ def is_subdomain_of(domain: str, zone: str) -> bool:
 def slug(text: str) -> str:
     """Lowercase, hyphen-separated form of free text (for tags and names)."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# Where a Fargate or EKS service runs: "standalone" (its own VPC, cluster and load balancer, for
+# sandboxes) or the name of a service environment (stagelift/config/service_environment.py) whose
+# shared load balancer, cluster and VPC it joins, read from SSM at deploy time.
+STANDALONE = "standalone"
+SERVICE_ENVIRONMENT_FIELD = Field(
+    default=STANDALONE,
+    pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$",
+    description="Service environment to attach to (its shared HTTPS load balancer, cluster and VPC), e.g. shared; "
+    "standalone = the service's own VPC, cluster and load balancer",
+)

@@ -11,7 +11,7 @@ from typing import Literal, Self, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import OWNER_PATTERN, LogRetentionDays, StageliftModel
+from .base import OWNER_PATTERN, SERVICE_ENVIRONMENT_FIELD, STANDALONE, LogRetentionDays, StageliftModel
 from .service import ServiceConfig, ServiceEnvironment
 
 KubernetesVersion = Literal["1.34", "1.35", "1.36"]
@@ -136,7 +136,13 @@ class EksPlatformConfig(StageliftModel):
 class EksServiceConfig(ServiceConfig):
     """Options of ``EksService``; also the questions of the eks-service skeleton."""
 
+    @property
+    def attached(self) -> bool:
+        """Behind a service environment's shared load balancer (TargetGroupBinding, no Ingress of its own)."""
+        return self.service_environment != STANDALONE
+
     namespace: str | None = Field(default=None, pattern=NAMESPACE_PATTERN, description="Kubernetes namespace (unset = the service name)")
+    service_environment: str = SERVICE_ENVIRONMENT_FIELD
     replicas: int = Field(default=3, ge=1, le=100, description="Initial replica count")
     cpu_request: str = Field(default="250m", pattern=CPU_QUANTITY_PATTERN, description="CPU request, e.g. 250m")
     cpu_limit: str = Field(default="1000m", pattern=CPU_QUANTITY_PATTERN, description="CPU limit, e.g. 1000m")

@@ -7,6 +7,8 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from .base import (
+    SERVICE_ENVIRONMENT_FIELD,
+    STANDALONE,
     ACM_CERTIFICATE_ARN_PATTERN,
     DOMAIN_NAME_PATTERN,
     HOSTED_ZONE_ID_PATTERN,
@@ -31,6 +33,7 @@ class FargateServiceConfig(ServiceConfig):
     fargate_spot: bool | None = Field(
         default=None, description="Run on Fargate Spot (unset = Spot outside production, on-demand in production)"
     )
+    service_environment: str = SERVICE_ENVIRONMENT_FIELD
     domain_name: str | None = Field(default=None, pattern=DOMAIN_NAME_PATTERN, description="Service host name served over HTTPS (required in production; optional elsewhere: without it the load balancer serves plain HTTP)")
     hosted_zone_id: str | None = Field(default=None, pattern=HOSTED_ZONE_ID_PATTERN, description="Route 53 hosted zone id holding domainName: the stack issues a DNS-validated certificate and an alias record")
     hosted_zone_name: str | None = Field(default=None, pattern=DOMAIN_NAME_PATTERN, description="Route 53 hosted zone name, e.g. example.com")
@@ -52,6 +55,11 @@ class FargateServiceConfig(ServiceConfig):
     def https(self) -> bool:
         return self.domain_name is not None
 
+    @property
+    def attached(self) -> bool:
+        """Behind a service environment's shared load balancer (domain fields unused: it serves <service>.<its domain>)."""
+        return self.service_environment != STANDALONE
+
     @model_validator(mode="after")
     def _check_combinations(self) -> Self:
         check_fargate_size(self.cpu, self.memory_mib, "cpu", "memoryMib")
@@ -64,7 +72,7 @@ class FargateServiceConfig(ServiceConfig):
             raise ValueError("hostedZoneId and hostedZoneName go together")
         if self.domain_name is None and (any(zone) or self.certificate_arn):
             raise ValueError("hostedZoneId/hostedZoneName/certificateArn need domainName")
-        if self.production and self.domain_name is None:
+        if self.production and self.domain_name is None and not self.attached:
             raise ValueError(
                 "environment = 'production' needs HTTPS: set domainName with hostedZoneId and hostedZoneName "
                 "(the stack issues a DNS-validated certificate and an alias record) or domainName with certificateArn "

@@ -39,6 +39,9 @@ class TierMigration(StageliftModel):
     )
     step_started_at: datetime | None = Field(default=None, description="When the current weight was deployed (UTC, ISO 8601)")
     rolled_back: bool = Field(default=False, description="All traffic is back on fromTier (set by rollback)")
+    # Added by the upgrade branch: `stagelift upgrade rollback` records when and why.
+    rolled_back_at: datetime | None = Field(default=None, description="When rollback ran (UTC, ISO 8601)")
+    rollback_reason: str | None = Field(default=None, max_length=500, description="Why rollback ran")
 
     @field_validator("steps")
     @classmethod
@@ -49,7 +52,7 @@ class TierMigration(StageliftModel):
             raise ValueError("each step must be larger than the one before, e.g. [0, 10, 25, 50, 100]")
         return steps
 
-    @field_validator("step_started_at")
+    @field_validator("step_started_at", "rolled_back_at")
     @classmethod
     def _check_time_zone(cls, started: datetime | None) -> datetime | None:
         if started is not None and started.utcoffset() is None:

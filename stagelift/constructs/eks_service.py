@@ -167,6 +167,11 @@ class EksService(Construct):
         stores = [name for name, on in (("enableDatabase", config.enable_database), ("enableRedis", config.enable_redis), ("enableKafka", config.enable_kafka)) if on]
         if stores and vpc is None:
             raise ValueError(f"{', '.join(stores)} place stores in the cluster's VPC: give vpc (EksPlatform.vpc or EksPlatformImport.vpc)")
+        if config.attached and shared_load_balancer_security_group is None:
+            raise ValueError(
+                f"config.serviceEnvironment = {config.service_environment!r} but no shared_load_balancer_security_group: pass the "
+                "environment's (ServiceEnvironmentImport: vpc, load_balancer_security_group), or set serviceEnvironment = 'standalone'"
+            )
         if shared_load_balancer_security_group is not None and vpc is None:
             raise ValueError("shared_load_balancer_security_group needs vpc (the cluster's VPC, where the target group lives)")
         if cluster.kubectl_provider is None:

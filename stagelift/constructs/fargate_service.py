@@ -152,7 +152,12 @@ class FargateService(Construct):
         if cluster is not None and config.use_spot and not isinstance(cluster, ecs.Cluster) and shared_listener is None:
             raise ValueError(
                 "fargateSpot (Spot, the default outside production) needs Fargate capacity providers, which an imported cluster "
-                "cannot be given here: pass an ecs.Cluster, or set fargateSpot = false"
+                "cannot be given here: pass an ecs.Cluster (or a service environment's with shared_listener), or set fargateSpot = false"
+            )
+        if config.attached and shared_listener is None:
+            raise ValueError(
+                f"config.serviceEnvironment = {config.service_environment!r} but no shared_listener: pass the environment's "
+                "(ServiceEnvironmentImport: vpc, cluster, listener, load_balancer_security_group), or set serviceEnvironment = 'standalone'"
             )
         if (shared_listener is None) != (shared_load_balancer_security_group is None):
             raise ValueError("shared_listener and shared_load_balancer_security_group go together: pass both (a service environment's) or neither")

@@ -217,6 +217,62 @@ class AnswerCheck(Extension):
 '''
 
 
+# Tier-file keys the skeletons fix rather than ask (camelCase key -> Jinja expression of its JSON value).
+FIXED_TIER_KEYS: dict[str, dict[str, str]] = {
+    "lambda": {},
+    "fargate": {"healthCheckPath": '"/healthz"'},
+    "eks": {
+        "healthCheckPath": '"/healthz"',
+        "gitRepoUrl": '{{ ("https://github.com/" ~ cookiecutter.github_org ~ "/" ~ cookiecutter.github_repo ~ ".git") | tojson }}',
+        "gitPath": '"k8s"',
+    },
+}
+# Skeleton answers a tier file keeps beside the model's fields (stagelift.service_app.PLACEMENT_KEYS).
+PLACEMENT_ANSWERS: dict[str, dict[str, str]] = {"eks": {"clusterName": "cluster_name", "awsAccountId": "aws_account_id"}}
+
+
+def _json_value(q: Question) -> str:
+    """Jinja expression rendering the answer as a JSON value of the question's type."""
+    if q.type == "integer":
+        return f"{{{{ cookiecutter.{q.name} }}}}"
+    if q.type == "boolean":
+        # True/False from cookiecutter.json and the portal, "true"/"false" typed on the command line.
+        return f"{{{{ cookiecutter.{q.name} | string | lower }}}}"
+    return f"{{{{ cookiecutter.{q.name} | tojson }}}}"
+
+
+def tier_file_template(spec: TierSpec, *, construct_id: str | None = None, overlay: bool = False) -> str:
+    """``infra/<tier>.json`` as a Jinja template: the model's answers, camelCase, optional ones only when set.
+
+    The skeleton and the upgrade overlay that adds the tier render it from the same questions.
+    :param construct_id: the tier's construct id when not "Service" (a tier added by an upgrade).
+    :param overlay: rendered by an upgrade overlay, whose repository comes as ``github_slug``.
+    """
+    from pydantic.alias_generators import to_camel
+
+    entries: list[tuple[str, str, str | None]] = []  # key, value, condition
+    for q in spec.questions:
+        if q.from_model:
+            entries.append((to_camel(q.name), _json_value(q), f"cookiecutter.{q.name}" if q.optional else None))
+    for key, answer in PLACEMENT_ANSWERS.get(spec.tier, {}).items():
+        entries.append((key, f"{{{{ cookiecutter.{answer} | tojson }}}}", None))
+    fixed = dict(FIXED_TIER_KEYS[spec.tier])
+    if overlay and "gitRepoUrl" in fixed:
+        fixed["gitRepoUrl"] = '{{ ("https://github.com/" ~ cookiecutter.github_slug ~ ".git") | tojson }}'
+    entries.extend((key, value, None) for key, value in fixed.items())
+    if construct_id:
+        entries.append(("constructId", json.dumps(construct_id), None))
+    (first_key, first_value, first_condition), *rest = entries
+    assert first_condition is None, "the first key of a tier file is always written"
+    text = "{\n" + f'  "{first_key}": {first_value}'
+    for key, value, condition in rest:
+        if condition:
+            text += f"\n{{%- if {condition} %}},\n  \"{key}\": {value}\n{{%- endif %}}"
+        else:
+            text += f',\n  "{key}": {value}'
+    return text + "\n}\n"
+
+
 def infra_cdk_json(repo_root: Path) -> str:
     """The generated service's infra/cdk.json: the repository's own feature flags, nothing else."""
     context = json.loads((repo_root / "cdk.json").read_text())["context"]
@@ -242,6 +298,11 @@ SHARED_PARTS: dict[str, tuple[str, ...]] = {
     "repository-setup": ("lambda", "fargate", "eks"),
     # CI and deploy workflows of the tiers deployed by `cdk deploy` alone (EKS adds an image and k8s/).
     "cdk-workflows": ("lambda", "fargate"),
+    # CI and deploy workflows of EKS (image build, k8s/ rendering) and its infra requirements (the 'eks' extra).
+    "eks-workflows": ("eks",),
+    "eks-infra": ("eks",),
+    # The shift workflow only upgrade overlays add (stagelift/upgrade/overlay.py).
+    "upgrade-workflow": (),
 }
 
 
@@ -264,10 +325,14 @@ def generated_files(repo_root: Path) -> dict[Path, str]:
         files[folder / "template.yaml"] = template_yaml(spec)
         files[folder / f"{answer_check_module(spec)}.py"] = answer_check(spec)
         files[folder / SKELETON_FOLDER / "infra" / "cdk.json"] = infra_cdk_json(repo_root)
+        files[folder / SKELETON_FOLDER / "infra" / f"{spec.tier}.json"] = tier_file_template(spec)
     for part, tiers in SHARED_PARTS.items():
         for relative, text in shared_part_files(repo_root, part).items():
             for tier in tiers:
                 files[repo_root / "cookiecutters" / TIERS[tier].folder / SKELETON_FOLDER / relative] = text
+    from stagelift.upgrade.overlay import overlay_files
+
+    files.update(overlay_files(repo_root))
     return files
 
 

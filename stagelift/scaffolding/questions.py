@@ -201,6 +201,18 @@ def _repository() -> list[Question]:
     ]
 
 
+def _service_environment(model: type[BaseModel]) -> Question:
+    # Generated services attach to the platform's service environment unless told "standalone".
+    return from_model(
+        model,
+        "service_environment",
+        SERVICE,
+        title="Service environment",
+        default="shared",
+        ui={"ui:help": "The service environment (shared load balancer, cluster, VPC) to join; standalone = its own, for sandboxes"},
+    )
+
+
 def _lambda() -> TierSpec:
     m = LambdaServiceConfig
     python_runtimes = [r for r in m.model_json_schema()["properties"]["runtime"]["enum"] if r.startswith("python")]
@@ -229,6 +241,7 @@ def _fargate() -> TierSpec:
     pairs = "; ".join(f"{cpu}: {mems[0]}-{mems[-1]}" for cpu, mems in FARGATE_MEMORY_BY_CPU.items())
     questions = [
         *_identity(m),
+        _service_environment(m),
         # On the page of `environment`: the form's rule "production needs HTTPS" refers to both.
         from_model(m, "domain_name", SERVICE, title="Domain name", ui={"ui:placeholder": "orders.example.com", "ui:help": "Required in production (HTTPS); without it the load balancer serves plain HTTP"}),
         from_model(m, "hosted_zone_id", SERVICE, title="Route 53 hosted zone id", ui={"ui:help": "With the zone name: the stack issues the certificate and the DNS record"}),
@@ -266,7 +279,10 @@ def _fargate() -> TierSpec:
     # certificate; zone id and name go together.
     https_rule = {
         "allOf": [
-            {"if": {"properties": {"environment": {"const": "production"}}, "required": ["environment"]}, "then": {"required": ["domain_name"]}},
+            {
+                "if": {"properties": {"environment": {"const": "production"}, "service_environment": {"const": "standalone"}}, "required": ["environment", "service_environment"]},
+                "then": {"required": ["domain_name"]},
+            },
             {"if": {"required": ["domain_name"]}, "then": {"anyOf": [{"required": ["hosted_zone_id", "hosted_zone_name"]}, {"required": ["certificate_arn"]}]}},
         ],
         "dependencies": {
@@ -290,6 +306,7 @@ def _eks() -> TierSpec:
     m = EksServiceConfig
     questions = [
         *_identity(m),
+        _service_environment(m),
         from_model(m, "namespace", RUNTIME, title="Kubernetes namespace"),
         from_model(m, "replicas", RUNTIME),
         from_model(m, "container_port", RUNTIME, title="Container port"),

@@ -84,7 +84,7 @@ def create_users(postgres: Postgres, users: dict[str, str]) -> None:
 def expected_entity_refs() -> set[str]:
     """kind:namespace/name of every entity catalog/all.yaml reaches (its files and the Templates)."""
     refs = set()
-    files = [*CATALOG.glob("*.yaml"), *COOKIECUTTERS.glob("*-service/template.yaml")]
+    files = [*CATALOG.glob("*.yaml"), *COOKIECUTTERS.glob("*-service/template.yaml"), *(REPO_ROOT / "stagelift" / "upgrade" / "overlays").glob("*/template.yaml")]
     for path in files:
         for entity in yaml.safe_load_all(path.read_text()):
             namespace = entity["metadata"].get("namespace", "default")

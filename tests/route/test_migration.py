@@ -42,7 +42,8 @@ def test_baked_at_is_the_step_start_plus_the_bake_time() -> None:
 def test_json_round_trip_keeps_camel_case_keys() -> None:
     state = migration(weight=25, stepStartedAt="2026-11-30T18:30:00+01:00")
     text = state.to_json()
-    assert set(json.loads(text)) == {"fromTier", "toTier", "weight", "steps", "bakeMinutes", "stepStartedAt", "rolledBack"}
+    # rolledBackAt and rollbackReason: what `stagelift upgrade rollback` records.
+    assert set(json.loads(text)) == {"fromTier", "toTier", "weight", "steps", "bakeMinutes", "stepStartedAt", "rolledBack", "rolledBackAt", "rollbackReason"}
     assert json.loads(text)["stepStartedAt"] == "2026-11-30T17:30:00Z"
     assert TierMigration.from_json(text) == state
 

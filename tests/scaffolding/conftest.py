@@ -65,6 +65,8 @@ CASES: dict[str, dict[str, dict[str, object]]] = {
             "owner": "platform-team",
             "system": "developer-portal",
             "environment": "production",
+            # Its own load balancer (the defaults case joins the "shared" service environment).
+            "service_environment": "standalone",
             "domain_name": "orders.example.com",
             "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
             "hosted_zone_name": "example.com",
@@ -93,6 +95,8 @@ CASES: dict[str, dict[str, dict[str, object]]] = {
             "system": "developer-portal",
             "environment": "staging",
             "namespace": "shop-ns",
+            # Its own Ingress (the defaults case joins the "shared" service environment).
+            "service_environment": "standalone",
             "replicas": "4",
             "container_port": "9000",
             "cpu_request": "500m",

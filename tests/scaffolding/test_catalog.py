@@ -17,6 +17,7 @@ from .conftest import COOKIECUTTERS, NODE_BIN, Generated
 VALIDATOR = REPO_ROOT / "tools" / "validate-catalog.mjs"
 CATALOG_FILES = sorted((REPO_ROOT / "catalog").glob("*.yaml"))
 TEMPLATES = sorted(COOKIECUTTERS.glob("*-service/template.yaml"))
+UPGRADE_TEMPLATES = sorted((REPO_ROOT / "stagelift" / "upgrade" / "overlays").glob("*/template.yaml"))
 
 
 def run_validator(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -32,7 +33,7 @@ def test_every_entity_passes_the_backstage_validators(generated: dict[tuple[str,
 
 
 def test_catalog_references_resolve_within_the_catalog() -> None:
-    result = run_validator("--strict-refs", *CATALOG_FILES, *TEMPLATES)
+    result = run_validator("--strict-refs", *CATALOG_FILES, *TEMPLATES, *UPGRADE_TEMPLATES)
     assert result.returncode == 0, result.stderr
 
 
@@ -54,9 +55,9 @@ def test_all_yaml_reaches_every_catalog_file_and_every_template() -> None:
     (location,) = yaml.safe_load_all(all_yaml.read_text())
     assert location["kind"] == "Location"
     reached = {(all_yaml.parent / target).resolve() for target in location["spec"]["targets"]}
-    expected = {p.resolve() for p in CATALOG_FILES if p != all_yaml} | {p.resolve() for p in TEMPLATES}
+    expected = {p.resolve() for p in CATALOG_FILES if p != all_yaml} | {p.resolve() for p in [*TEMPLATES, *UPGRADE_TEMPLATES]}
     assert reached == expected
-    assert len(TEMPLATES) == 3
+    assert len(TEMPLATES) == 3 and len(UPGRADE_TEMPLATES) == 2
 
 
 @pytest.mark.parametrize("kind", ["Group", "Domain", "System", "Component", "Resource"])

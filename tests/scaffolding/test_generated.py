@@ -84,7 +84,19 @@ def test_infra_cdk_json_has_the_repository_feature_flags(repo: Generated) -> Non
 
 
 def test_infra_app_registers_cdk_nag(repo: Generated) -> None:
-    assert "Validations.of(app).add_plugins(AwsSolutionsChecks(app))" in (repo.path / "infra" / "app.py").read_text()
+    # app.py hands the tier files to stagelift's composition code, which registers the pack.
+    assert "from stagelift.service_app import main" in (repo.path / "infra" / "app.py").read_text()
+    assert "Validations.of(app).add_plugins(AwsSolutionsChecks(app))" in (REPO_ROOT / "stagelift" / "service_app.py").read_text()
+
+
+def test_the_tier_file_holds_the_answers_and_validates(repo: Generated) -> None:
+    from stagelift.service_app import read_service_files
+
+    files = read_service_files(repo.path / "infra")
+    assert [t.tier for t in files.tiers] == [repo.tier] and files.migration is None
+    config = files.tiers[0].config
+    assert config.service_name == repo.service_name
+    assert str(config.environment) == repo.answers.get("environment", "development")
 
 
 def test_workflows_test_synthesize_lint_and_deploy_with_oidc(repo: Generated) -> None:

@@ -45,6 +45,8 @@ def test_cli_check_mode_passes() -> None:
 
 def test_cli_check_mode_reports_drift_and_rewrite_fixes_it(tmp_path: Path) -> None:
     shutil.copytree(COOKIECUTTERS, tmp_path / "cookiecutters", symlinks=True)
+    # The upgrade overlays are generated too (stagelift/upgrade/overlay.py).
+    shutil.copytree(REPO_ROOT / "stagelift" / "upgrade" / "overlays", tmp_path / "stagelift" / "upgrade" / "overlays")
     shutil.copy(REPO_ROOT / "cdk.json", tmp_path / "cdk.json")
     edited = tmp_path / "cookiecutters" / "lambda-service" / "cookiecutter.json"
     edited.write_text(edited.read_text().replace('"timeout_seconds": 30', '"timeout_seconds": 31'))
@@ -166,13 +168,17 @@ HTTPS_ANSWERS = [
 
 @pytest.mark.parametrize("https", HTTPS_ANSWERS)
 @pytest.mark.parametrize("environment", ["development", "production"])
-def test_fargate_form_asks_for_https_in_production_as_the_model_does(environment: str, https: dict[str, str]) -> None:
+@pytest.mark.parametrize("service_environment", ["standalone", "shared"])
+def test_fargate_form_asks_for_https_in_production_as_the_model_does(environment: str, https: dict[str, str], service_environment: str) -> None:
     (page,) = [p for p in template("fargate")["spec"]["parameters"] if "environment" in p["properties"]]
     assert {"domain_name", "hosted_zone_id", "hosted_zone_name", "certificate_arn"} <= set(page["properties"])
     schema = {k: v for k, v in page.items() if k != "title"}
     schema["properties"] = {n: {k: v for k, v in p.items() if not k.startswith("ui:")} for n, p in page["properties"].items()}
-    form_valid = jsonschema.Draft7Validator(schema).is_valid({"service_name": "orders", "description": "Orders", "owner": "platform-team", "environment": environment, **https})
-    model_valid = not check_answers("fargate", {**cookiecutter_defaults("fargate"), "service_name": "orders", "github_repo": "orders", "environment": environment, **https})
+    answers = {"service_name": "orders", "environment": environment, "service_environment": service_environment, **https}
+    form_valid = jsonschema.Draft7Validator(schema).is_valid({"description": "Orders", "owner": "platform-team", **answers})
+    model_valid = not check_answers("fargate", {**cookiecutter_defaults("fargate"), "github_repo": "orders", **answers})
     assert form_valid == model_valid
     if environment == "production" and not https:
-        assert not form_valid
+        # Standalone, the service's own load balancer needs a domain for HTTPS; a service
+        # environment serves <service>.<its domain> with its wildcard certificate.
+        assert form_valid == (service_environment == "shared")

@@ -102,7 +102,9 @@ CATALOG = {
     "enableKafka": True,
     "gitRepoUrl": "git@github.com:example-org/catalog.git",
 }
-STATUS = {"serviceName": "status", "environment": "staging", "architecture": "amd64", "ingressClass": "traefik", "enableHpa": False, "replicas": 2}
+# Standalone: these services share the example's own platforms, not a service environment's load balancer
+# (an attached EKS service, with its TargetGroupBinding, is tested in tests/route).
+STATUS = {"serviceName": "status", "environment": "staging", "architecture": "amd64", "ingressClass": "traefik", "enableHpa": False, "replicas": 2, "serviceEnvironment": "standalone"}
 
 
 class EksPlatformStack(DeployTimeZonesStack):

@@ -28,7 +28,7 @@ BAD_ANSWERS = [
     ),
     pytest.param(
         "fargate",
-        {"service_name": "orders", "environment": "production"},
+        {"service_name": "orders", "environment": "production", "service_environment": "standalone"},
         r"environment = 'production' needs HTTPS: set domain_name with hosted_zone_id and hosted_zone_name .* or domain_name with certificate_arn",
         id="production-without-https",
     ),

@@ -57,6 +57,7 @@ from .data_stores import PostgresDatabase, QueueWithDeadLetter, RedisCache
 from .generated_nag import acknowledge_rules
 from .eks_platform import pod_identity_principal
 from .iam_database_user import IamDatabaseUser
+from .service_route import ip_target_group
 from .tagging import tag_service
 
 ENVIRONMENT_ABBREVIATIONS = {"development": "dev", "staging": "stg", "production": "prd"}
@@ -294,22 +295,7 @@ class EksService(Construct):
         self.target_group_binding: Manifest | None = None
         if shared_load_balancer_security_group is not None:
             assert vpc is not None
-            self.target_group = elbv2.ApplicationTargetGroup(
-                self,
-                "TargetGroup",
-                vpc=vpc,
-                target_type=elbv2.TargetType.IP,
-                port=config.container_port,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                deregistration_delay=Duration.seconds(30),
-                health_check=elbv2.HealthCheck(
-                    path=config.health_check_path,
-                    healthy_http_codes="200-399",
-                    interval=Duration.seconds(15),
-                    healthy_threshold_count=2,
-                    unhealthy_threshold_count=3,
-                ),
-            )
+            self.target_group = ip_target_group(self, "TargetGroup", vpc=vpc, port=config.container_port, health_check_path=config.health_check_path)
             self.target_group_binding = target_group_binding(
                 config,
                 target_group_arn=self.target_group.target_group_arn,

@@ -31,6 +31,7 @@ from .nag import acknowledge
 from .network import ServiceNetwork
 from .retention import log_retention
 from .secure_bucket import SecureBucket
+from .service_route import container_health_check, ip_target_group
 from .tagging import tag_service
 
 EFS_MOUNT_PATH = "/mnt/data"
@@ -358,15 +359,6 @@ class FargateService(Construct):
             create_acl=efs.Acl(owner_uid="1000", owner_gid="1000", permissions="750"),
         )
 
-    def _health_check(self) -> elbv2.HealthCheck:
-        return elbv2.HealthCheck(
-            path=self.config.health_check_path,
-            healthy_http_codes="200-399",
-            interval=Duration.seconds(15),
-            healthy_threshold_count=2,
-            unhealthy_threshold_count=3,
-        )
-
     def _shared_target_group(self, vpc: ec2.IVpc, load_balancer_security_group: ec2.ISecurityGroup) -> None:
         config = self.config
         self.access_logs = None
@@ -375,16 +367,8 @@ class FargateService(Construct):
         self.certificate = None
         self.alias_record = None
         self.listener = None
-        self.target_group = elbv2.ApplicationTargetGroup(
-            self,
-            "TargetGroup",
-            vpc=vpc,
-            target_type=elbv2.TargetType.IP,
-            port=config.container_port,
-            protocol=elbv2.ApplicationProtocol.HTTP,
-            targets=[self.service],
-            deregistration_delay=Duration.seconds(30),
-            health_check=self._health_check(),
+        self.target_group = ip_target_group(
+            self, "TargetGroup", vpc=vpc, port=config.container_port, health_check_path=config.health_check_path, targets=[self.service]
         )
         self.node.add_validation(_ForwardedTo(self))
         # Only the shared load balancer reaches the tasks, on the container port (ServiceRoute's
@@ -432,7 +416,7 @@ class FargateService(Construct):
             protocol=elbv2.ApplicationProtocol.HTTP,
             targets=[self.service],
             deregistration_delay=Duration.seconds(30),
-            health_check=self._health_check(),
+            health_check=container_health_check(config.health_check_path),
         )
         # ecs.BaseService makes the service depend on the listener (the target group must be
         # attached to the load balancer first); the target group, a child of the listener, is

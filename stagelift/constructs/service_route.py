@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jsii
 from aws_cdk import CustomResource, Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -81,6 +82,35 @@ def check_targets(targets: Sequence[WeightedTarget], priority: int) -> None:
         raise ValueError(f"every weight is 0 ({', '.join(tiers)}): at least one tier must receive traffic")
     if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
         raise ValueError(f"priority = {priority}: listener rule priorities are {MIN_PRIORITY}-{MAX_PRIORITY}")
+
+
+
+
+def container_health_check(path: str) -> elbv2.HealthCheck:
+    """The load balancer's health check of a container service (Fargate tasks, EKS pods) on ``path``."""
+    return elbv2.HealthCheck(path=path, healthy_http_codes="200-399", interval=Duration.seconds(15), healthy_threshold_count=2, unhealthy_threshold_count=3)
+
+
+def ip_target_group(
+    scope: Construct, id: str, *, vpc: ec2.IVpc, port: int, health_check_path: str, targets: Sequence[elbv2.IApplicationLoadBalancerTarget] | None = None
+) -> elbv2.ApplicationTargetGroup:
+    """The IP target group a container tier puts behind a shared listener's weighted rule.
+
+    IP targets, because both Fargate tasks (awsvpc) and EKS pods (filled in by the AWS Load
+    Balancer Controller's TargetGroupBinding) are addressed by their own IPs; 30 s deregistration
+    delay, so a shift or scale-in drains quickly.
+    """
+    return elbv2.ApplicationTargetGroup(
+        scope,
+        id,
+        vpc=vpc,
+        target_type=elbv2.TargetType.IP,
+        port=port,
+        protocol=elbv2.ApplicationProtocol.HTTP,
+        targets=list(targets) if targets else None,
+        deregistration_delay=Duration.seconds(30),
+        health_check=container_health_check(health_check_path),
+    )
 
 
 @jsii.implements(route53.IAliasRecordTarget)

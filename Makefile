@@ -37,6 +37,7 @@ test: setup
 benchmark: setup
 	$(VENV)/bin/python benchmarks/synth.py
 	$(VENV)/bin/python benchmarks/cli_synth.py
+	$(VENV)/bin/python benchmarks/upgrade.py
 
 benchmark-cli: setup
 	$(VENV)/bin/python benchmarks/cli_synth.py $(BENCHMARK_ARGS)

@@ -56,7 +56,7 @@ PORTAL_CONFIGURATIONS: dict[str, dict[str, object]] = {
     "production": {"environment": "production", **_DOMAIN},
     "development-all-options": {"environment": "development", "waf": True, "rotateDatabaseCredentials": True, "vpcEndpoints": True, "alarmEmail": "ops@example.com"},
 }
-EXAMPLES: tuple[str, ...] = ("lambda_service", "fargate_service", "eks_service")
+EXAMPLES: tuple[str, ...] = ("lambda_service", "fargate_service", "eks_service", "service_environment", "tiered_service")
 
 # Synthesizes the portal for each configuration inside the tree given by PYTHONPATH.
 _PORTAL_SCRIPT = """

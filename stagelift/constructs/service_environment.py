@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -16,9 +16,9 @@ from ..parameters import NONE, EnvironmentParameter, environment_parameter
 from .eks_platform import EksPlatform
 from .https_endpoint import HttpsEndpoint
 from .network import ServiceNetwork
-from .portal.edge import BODY_SIZE_RULE, MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS
 from .retention import log_retention
 from .secure_bucket import SecureBucket
+from .web_acl import add_regional_web_acl, web_acl_rules
 from .service_environment_import import ServiceEnvironmentImport
 
 __all__ = ["ServiceEnvironment", "ServiceEnvironmentImport"]
@@ -133,45 +133,18 @@ class ServiceEnvironment(Construct):
         self.parameters = self._publish(config)
 
     def _add_web_acl(self, config: ServiceEnvironmentConfig, removal: RemovalPolicy) -> None:
+        # Services differ in the bodies they accept: the common rule set's body-size rule only counts.
         metric_prefix = f"environment-{config.name}-{config.environment}"
-        rules = [
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitPerIp",
-                priority=0,
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(limit=config.waf_rate_limit, aggregate_key_type="IP", evaluation_window_sec=RATE_WINDOW_SECONDS)
-                ),
-                visibility_config=_visibility(f"{metric_prefix}-RateLimitPerIp"),
-            )
-        ]
-        for group in MANAGED_RULE_GROUPS:
-            overrides = None
-            if group == "AWSManagedRulesCommonRuleSet":
-                overrides = [wafv2.CfnWebACL.RuleActionOverrideProperty(name=BODY_SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}))]
-            rules.append(
-                wafv2.CfnWebACL.RuleProperty(
-                    name=group,
-                    priority=len(rules),
-                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(vendor_name="AWS", name=group, rule_action_overrides=overrides)
-                    ),
-                    visibility_config=_visibility(f"{metric_prefix}-{group}"),
-                )
-            )
-        self.web_acl = wafv2.CfnWebACL(
-            self, "WebAcl", scope="REGIONAL", default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}), visibility_config=_visibility(metric_prefix), rules=rules
+        added = add_regional_web_acl(
+            self,
+            load_balancer_arn=self.load_balancer.load_balancer_arn,
+            metric_prefix=metric_prefix,
+            rules=web_acl_rules(metric_prefix, rate_limit=config.waf_rate_limit),
+            log_retention_days=config.log_retention_days,
+            removal_policy=removal,
         )
-        wafv2.CfnWebACLAssociation(self, "WebAclAssociation", resource_arn=self.load_balancer.load_balancer_arn, web_acl_arn=self.web_acl.attr_arn)
-        # WAF writes only to log groups whose name starts with "aws-waf-logs-".
-        stack = Stack.of(self)
-        log_group_name = f"aws-waf-logs-{metric_prefix}-{stack.stack_name}"
-        self.waf_log_group = logs.LogGroup(self, "WafLogs", log_group_name=log_group_name, retention=log_retention(config.log_retention_days), removal_policy=removal)
-        # WAF expects the log group ARN without the ":*" suffix CloudFormation's Arn attribute has.
-        log_group_arn = stack.format_arn(service="logs", resource="log-group", resource_name=log_group_name, arn_format=ArnFormat.COLON_RESOURCE_NAME)
-        logging = wafv2.CfnLoggingConfiguration(self, "WafLogging", resource_arn=self.web_acl.attr_arn, log_destination_configs=[log_group_arn])
-        logging.node.add_dependency(self.waf_log_group)
+        self.web_acl = added.web_acl
+        self.waf_log_group = added.log_group
 
     def _publish(self, config: ServiceEnvironmentConfig) -> dict[EnvironmentParameter, ssm.StringParameter | ssm.StringListParameter]:
         """SSM parameters a service stack reads at deploy time (see ``stagelift.parameters``)."""
@@ -204,6 +177,3 @@ class ServiceEnvironment(Construct):
             )
         return published
 
-
-def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-    return wafv2.CfnWebACL.VisibilityConfigProperty(cloud_watch_metrics_enabled=True, metric_name=metric_name, sampled_requests_enabled=True)

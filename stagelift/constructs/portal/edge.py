@@ -3,36 +3,26 @@ without a domain, the CloudFront distribution that serves it over HTTPS."""
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ...config.portal import PortalConfig
 from ..https_endpoint import KEEP_PARENT_IDS, HttpsEndpoint
 from ..nag import acknowledge
-from ..retention import log_retention
 from ..secure_bucket import SecureBucket
+from ..web_acl import add_regional_web_acl, visibility, web_acl_rules
 from .cdn import OriginFacingPrefixList, PortalDistribution
 
-# AWS managed rule groups, in evaluation order.
-MANAGED_RULE_GROUPS: tuple[str, ...] = (
-    "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesSQLiRuleSet",
-)
-# The common rule set blocks bodies over 8 KB (SizeRestrictions_BODY). Backstage's own API takes
-# larger ones: scaffolder tasks and dry runs (a template and its files), catalog locations,
-# entity validation and batch reads. That rule only counts (and labels) here; the next rule
-# blocks the label everywhere but POSTs to these prefixes. AWS WAF developer guide, "Baseline
-# rule groups" (rule and label names) and "Labels on web requests".
-BODY_SIZE_RULE = "SizeRestrictions_BODY"
+# The common rule set's SizeRestrictions_BODY (bodies over 8 KB) only counts and labels (see
+# web_acl). Backstage's own API takes larger ones: scaffolder tasks and dry runs (a template and
+# its files), catalog locations, entity validation and batch reads. The portal's rule after the
+# common rule set blocks the label everywhere but POSTs to these prefixes. AWS WAF developer
+# guide, "Baseline rule groups" (rule and label names) and "Labels on web requests".
 BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
 LARGE_BODY_PATHS: tuple[str, ...] = ("/api/scaffolder/", "/api/catalog/")
-RATE_WINDOW_SECONDS = 300
 
 
 class PortalEdge(Construct):
@@ -128,63 +118,21 @@ class PortalEdge(Construct):
 
     def _add_web_acl(self, config: PortalConfig) -> None:
         metric_prefix = f"{config.portal_name}-{config.environment}"
-        self.web_acl = wafv2.CfnWebACL(
+        added = add_regional_web_acl(
             self,
-            "WebAcl",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=_visibility(metric_prefix),
-            rules=_rules(metric_prefix, rate_limit=config.waf_rate_limit),
-        )
-        wafv2.CfnWebACLAssociation(self, "WebAclAssociation", resource_arn=self.load_balancer.load_balancer_arn, web_acl_arn=self.web_acl.attr_arn)
-        # WAF writes only to log groups whose name starts with "aws-waf-logs-".
-        log_group_name = f"aws-waf-logs-{metric_prefix}-{Stack.of(self).stack_name}"
-        self.waf_log_group = logs.LogGroup(
-            self,
-            "WafLogs",
-            log_group_name=log_group_name,
-            retention=log_retention(config.log_retention_days),
-            encryption_key=self._encryption_key,
-            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
-        )
-        # WAF expects the log group ARN without the ":*" suffix CloudFormation's Arn attribute has.
-        log_group_arn = Stack.of(self).format_arn(service="logs", resource="log-group", resource_name=log_group_name, arn_format=ArnFormat.COLON_RESOURCE_NAME)
-        logging = wafv2.CfnLoggingConfiguration(self, "WafLogging", resource_arn=self.web_acl.attr_arn, log_destination_configs=[log_group_arn])
-        logging.node.add_dependency(self.waf_log_group)
-
-
-def _rules(metric_prefix: str, *, rate_limit: int) -> list[wafv2.CfnWebACL.RuleProperty]:
-    """Rate limit per address first (cheapest way out for a flood), then the managed groups, with
-    the body-size rule re-applied right after the common rule set that labels it."""
-    rules = [
-        wafv2.CfnWebACL.RuleProperty(
-            name="RateLimitPerIp",
-            action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-            statement=wafv2.CfnWebACL.StatementProperty(
-                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(limit=rate_limit, aggregate_key_type="IP", evaluation_window_sec=RATE_WINDOW_SECONDS)
+            load_balancer_arn=self.load_balancer.load_balancer_arn,
+            metric_prefix=metric_prefix,
+            rules=web_acl_rules(
+                metric_prefix,
+                rate_limit=config.waf_rate_limit,
+                after_common_rule_set=lambda priority: _body_size_rule(f"{metric_prefix}-LargeBodyOutsideBackstageApi", priority=priority),
             ),
-            visibility_config=_visibility(f"{metric_prefix}-RateLimitPerIp"),
-            priority=0,
+            log_retention_days=config.log_retention_days,
+            removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
+            encryption_key=self._encryption_key,
         )
-    ]
-    for group in MANAGED_RULE_GROUPS:
-        overrides = None
-        if group == "AWSManagedRulesCommonRuleSet":
-            overrides = [wafv2.CfnWebACL.RuleActionOverrideProperty(name=BODY_SIZE_RULE, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}))]
-        rules.append(
-            wafv2.CfnWebACL.RuleProperty(
-                name=group,
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(vendor_name="AWS", name=group, rule_action_overrides=overrides)
-                ),
-                visibility_config=_visibility(f"{metric_prefix}-{group}"),
-                priority=len(rules),
-            )
-        )
-        if group == "AWSManagedRulesCommonRuleSet":
-            rules.append(_body_size_rule(f"{metric_prefix}-LargeBodyOutsideBackstageApi", priority=len(rules)))
-    return rules
+        self.web_acl = added.web_acl
+        self.waf_log_group = added.log_group
 
 
 def _body_size_rule(metric_name: str, *, priority: int) -> wafv2.CfnWebACL.RuleProperty:
@@ -227,13 +175,6 @@ def _body_size_rule(metric_name: str, *, priority: int) -> wafv2.CfnWebACL.RuleP
                 ]
             )
         ),
-        visibility_config=_visibility(metric_name),
+        visibility_config=visibility(metric_name),
         priority=priority,
     )
-
-
-def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-    return wafv2.CfnWebACL.VisibilityConfigProperty(cloud_watch_metrics_enabled=True, metric_name=metric_name, sampled_requests_enabled=True)
-
-
-

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Match
 
-from stagelift.constructs.portal.edge import MANAGED_RULE_GROUPS
+from stagelift.constructs.web_acl import MANAGED_RULE_GROUPS
 from stagelift.constructs.portal.image import REQUIRED_FILES
 from stagelift.constructs.portal.network import INTERFACE_ENDPOINTS
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import jsii
-from aws_cdk import Acknowledgment, AspectPriority, Aspects, IAspect, Validations
+from aws_cdk import Acknowledgment, AspectPriority, Aspects, IAspect, Stack, Validations
 from constructs import IConstruct
 
 from .nag import acknowledge
@@ -70,4 +70,21 @@ def acknowledge_rules(construct: IConstruct, reasons: Mapping[str, str]) -> None
     Aspects.of(construct).add(_AcknowledgeRules(construct, reasons), priority=AspectPriority.READONLY)
 
 
-__all__ = ["acknowledge", "acknowledge_rules"]
+# Construct id aws-cdk-lib gives the AwsCustomResource singleton handler (one per stack, at its root).
+AWS_CUSTOM_RESOURCE_SINGLETON_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+
+
+def acknowledge_aws_custom_resource_handler(scope: IConstruct) -> None:
+    """Acknowledge the findings of the stack's AwsCustomResource handler, if it has one yet."""
+    handler = Stack.of(scope).node.try_find_child(AWS_CUSTOM_RESOURCE_SINGLETON_ID)
+    if handler is not None:
+        acknowledge_rules(
+            handler,
+            {
+                "AwsSolutions-IAM4": "The AwsCustomResource handler of aws-cdk-lib uses the AWS managed Lambda basic execution policy for its logs.",
+                "AwsSolutions-L1": "The AwsCustomResource handler pins the Node.js runtime aws-cdk-lib was tested with; it moves with aws-cdk-lib upgrades.",
+            },
+        )
+
+
+__all__ = ["acknowledge", "acknowledge_aws_custom_resource_handler", "acknowledge_rules"]

@@ -19,20 +19,17 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from .generated_nag import acknowledge_rules
+from .generated_nag import acknowledge_aws_custom_resource_handler
 from .dependencies import drop_function_role_dependencies
 
 RDS_IAM_ROLE = "rds_iam"
 # Any fixed 64-bit key shared by every run against the same cluster ("iamuser" in ASCII).
 LOCK_KEY = 0x69616D75736572
-# Construct id aws-cdk-lib gives the AwsCustomResource singleton handler.
-SINGLETON_ID = "AWS679f53fac002430cb0da5b7982bd2287"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -106,13 +103,4 @@ class IamDatabaseUser(Construct):
         writer = cluster.node.try_find_child("Writer")
         if writer is not None:
             self.resource.node.add_dependency(writer)
-        # aws-cdk-lib places the handler of every AwsCustomResource at the stack's root (a singleton).
-        handler = Stack.of(self).node.try_find_child(SINGLETON_ID)
-        if handler is not None:
-            acknowledge_rules(
-                handler,
-                {
-                    "AwsSolutions-IAM4": "The AwsCustomResource handler of aws-cdk-lib uses the AWS managed Lambda basic execution policy for its logs.",
-                    "AwsSolutions-L1": "The AwsCustomResource handler pins the Node.js runtime aws-cdk-lib was tested with; it moves with aws-cdk-lib upgrades.",
-                },
-            )
+        acknowledge_aws_custom_resource_handler(self)

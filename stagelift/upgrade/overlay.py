@@ -187,17 +187,13 @@ def migration_template(t: Transition) -> str:
 
 
 def cookiecutter_json(t: Transition) -> str:
+    from stagelift.scaffolding.generate import cookiecutter_variable  # generation only: the CLI does not need it
+
     context: dict[str, object] = {"component": {}, "resources": {"entities": []}}
     for name, (jinja, _) in ENTITY_INPUTS.items():
         context[name] = f"{{{{ {jinja} }}}}"
     context["stagelift_requirement"] = DEFAULT_STAGELIFT_REQUIREMENT
-    for q in t.questions():
-        if "enum" in q.schema and q.type == "string":
-            choices = list(q.schema["enum"])  # type: ignore[call-overload]
-            choices.remove(q.default)
-            context[q.name] = [q.default, *choices]
-        else:
-            context[q.name] = q.default
+    context.update({q.name: cookiecutter_variable(q) for q in t.questions()})
     return json.dumps(context, indent=2) + "\n"
 
 

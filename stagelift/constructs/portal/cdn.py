@@ -18,8 +18,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ..dependencies import drop_function_role_dependencies
-from ..generated_nag import acknowledge_rules
-from ..iam_database_user import SINGLETON_ID
+from ..generated_nag import acknowledge_aws_custom_resource_handler
 from ..nag import acknowledge
 from ..secure_bucket import SecureBucket
 
@@ -80,15 +79,7 @@ class OriginFacingPrefixList(Construct):
         policy = self.resource.node.try_find_child("CustomResourcePolicy")
         if policy is not None:
             acknowledge(policy, "AwsSolutions-IAM5[Resource::*]", "ec2:DescribeManagedPrefixLists has no resource-level permissions (Resource must be *); the call only reads prefix list metadata.")
-        handler = Stack.of(self).node.try_find_child(SINGLETON_ID)
-        if handler is not None:
-            acknowledge_rules(
-                handler,
-                {
-                    "AwsSolutions-IAM4": "The AwsCustomResource handler of aws-cdk-lib uses the AWS managed Lambda basic execution policy for its logs.",
-                    "AwsSolutions-L1": "The AwsCustomResource handler pins the Node.js runtime aws-cdk-lib was tested with; it moves with aws-cdk-lib upgrades.",
-                },
-            )
+        acknowledge_aws_custom_resource_handler(self)
 
 
 class PortalDistribution(Construct):
